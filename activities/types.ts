@@ -1,0 +1,171 @@
+import type { DeployInput } from '../core/deploy-input.ts';
+import type { Metadata } from '../core/metadata.ts';
+
+/**
+ * The activity contract the workflows are written against (imported as a type only). The real
+ * implementation is `createActivities(...)`; workflow tests pass fakes with the same shape.
+ * Every argument and result is plain JSON and free of secrets: they land in the history.
+ */
+
+/** A DNS record as preflight found it, so the saga can put it back. */
+export interface DnsRecordSnapshot {
+  id: string;
+  type: string;
+  name: string;
+  content: string;
+  proxied: boolean;
+  ttl: number;
+}
+
+/** What preflight hands the rest of the run. */
+export interface PreflightResult {
+  zoneName: string;
+  /** The live version before this deploy (null = the app was never live). */
+  activeVersion: string | null;
+  /** The record the hostname has now (null = none). */
+  dnsRecord: DnsRecordSnapshot | null;
+  /** Whether the Pages project already has the custom domain. */
+  domainExisted: boolean;
+}
+
+/** A Pages deployment this run created (or found, when a retry follows a POST that landed). */
+export interface DeploymentRef {
+  id: string;
+  shortId: string;
+  url: string;
+  /** True when an existing deployment with this run's marker was found instead of creating one. */
+  reused: boolean;
+}
+
+export interface TriggerArgs {
+  accountId: string;
+  pagesProject: string;
+  source: DeployInput['source'];
+  /** Tag written into the deployment (commit message) so a retry finds it: `nextdeploy <app>@<version>`. */
+  marker: string;
+}
+
+export interface PagesDeploymentArgs {
+  accountId: string;
+  pagesProject: string;
+  deploymentId: string;
+}
+
+export interface UpsertDnsArgs {
+  zoneId: string;
+  hostname: string;
+  target: string;
+  proxied: boolean;
+}
+
+export interface UpsertDnsResult {
+  recordId: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface RestoreDnsArgs {
+  zoneId: string;
+  hostname: string;
+  /** The content this deploy wrote (a record with other content is someone else's: left alone). */
+  target: string;
+  previous: DnsRecordSnapshot | null;
+}
+
+export interface DomainArgs {
+  accountId: string;
+  pagesProject: string;
+  hostname: string;
+}
+
+export interface KvArgs {
+  accountId: string;
+  kvNamespaceId: string;
+  app: string;
+}
+
+export interface WriteVersionArgs extends KvArgs {
+  version: string;
+  pagesProject: string;
+  metadata: Metadata;
+  deployment: { id: string; shortId: string; url: string };
+  retention: number;
+}
+
+export interface FlipArgs extends KvArgs {
+  version: string;
+  /** Hosts route targets may use (default: those of the live record). */
+  allowedHosts?: string[];
+  /** `workflow:deploy-<app>` or `rollback:<workflow id>`. */
+  activatedBy: string;
+  /** State the version that stops being live gets in the versions list. */
+  previousState?: 'retired' | 'failed';
+  reason?: string;
+}
+
+export interface RestoreActiveArgs extends KvArgs {
+  /** The version this deploy made live (marked failed). */
+  failedVersion: string;
+  /** The version to make live again; null = the app was not live before: remove the record. */
+  previousVersion: string | null;
+  activatedBy: string;
+  reason: string;
+}
+
+export interface MarkFailedArgs extends KvArgs {
+  version: string;
+  reason: string;
+}
+
+export interface ResolveRollbackArgs extends KvArgs {
+  toVersion?: string;
+}
+
+export interface ChecksArgs {
+  hostname: string;
+  paths: string[];
+  expectStatus?: number[];
+  /** Require `x-nextdeploy-version` to equal this (null = do not look at it). */
+  expectVersion: string | null;
+  requestTimeoutMs: number;
+  /** Keep retrying failing rounds for this long (0 = one round). */
+  windowMs: number;
+  intervalMs: number;
+}
+
+/** One request of a check round. */
+export interface CheckResult {
+  path: string;
+  ok: boolean;
+  status: number | null;
+  version: string | null;
+  error: string | null;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  rounds: number;
+  /** The last round's results. */
+  results: CheckResult[];
+  summary: string;
+}
+
+/** Every activity the deploy and rollback workflows call. */
+export interface NextdeployActivities {
+  preflight(input: DeployInput): Promise<PreflightResult>;
+  triggerDeployment(args: TriggerArgs): Promise<DeploymentRef>;
+  /** Fails with STILL_PENDING while building (the retry policy is the poll loop), BUILD_FAILED on failure. */
+  awaitDeployment(args: PagesDeploymentArgs): Promise<{ stage: string; attempt: number }>;
+  upsertDnsRecord(args: UpsertDnsArgs): Promise<UpsertDnsResult>;
+  restoreDnsRecord(args: RestoreDnsArgs): Promise<void>;
+  attachCustomDomain(args: DomainArgs): Promise<{ attachedByUs: boolean }>;
+  /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
+  awaitCustomDomain(args: DomainArgs): Promise<{ status: string; attempt: number }>;
+  detachCustomDomain(args: DomainArgs): Promise<void>;
+  writeVersionKeys(args: WriteVersionArgs): Promise<{ written: boolean }>;
+  markVersionFailed(args: MarkFailedArgs): Promise<void>;
+  flipActive(args: FlipArgs): Promise<{ previousVersion: string | null }>;
+  restoreActive(args: RestoreActiveArgs): Promise<void>;
+  /** For the manual rollback: the live version and the (validated) target. */
+  resolveRollbackTarget(args: ResolveRollbackArgs): Promise<{ fromVersion: string; toVersion: string }>;
+  runChecks(args: ChecksArgs): Promise<CheckReport>;
+}

@@ -1,0 +1,201 @@
+/**
+ * The edge: one HTTP server that answers by Host header, as Cloudflare's network would:
+ *   1. a zone Workers route pattern matches → that Worker (in Miniflare);
+ *   2. `<short_id>.<project>.pages.dev`, `<branch>.<project>.pages.dev`, `<project>.pages.dev` → a Pages deployment;
+ *   3. an ACTIVE Pages custom domain → the project's production deployment (a pending one answers 522).
+ * Workers' outbound fetch() comes back here in-process (Pages and custom domains only; anything else is 502: no internet).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { PAGES_DEV_SUFFIX } from './constants.ts';
+import type { LocalCloudflareCore } from './core.ts';
+import { domainStatus, isLive, latestForBranch, productionDeployment, stageState } from './handlers/pages.ts';
+import type { DeploymentRecord, RouteRecord } from './state.ts';
+
+const MIME: Record<string, string> = {
+  html: 'text/html; charset=utf-8',
+  htm: 'text/html; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  js: 'application/javascript',
+  mjs: 'application/javascript',
+  json: 'application/json',
+  txt: 'text/plain; charset=utf-8',
+  svg: 'image/svg+xml',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  ico: 'image/x-icon',
+  webp: 'image/webp',
+  woff: 'font/woff',
+  woff2: 'font/woff2',
+  xml: 'application/xml',
+  wasm: 'application/wasm',
+};
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function page(status: number, title: string, body: string, headers: Record<string, string> = {}): Response {
+  const html = `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+  return new Response(html, { status, headers: { 'content-type': 'text/html; charset=utf-8', server: 'cloudflare', ...headers } });
+}
+
+/** Does a Workers route pattern (`*.apps.example.com/*`) match this host and path? */
+export function routeMatches(pattern: string, host: string, pathname: string): boolean {
+  const p = pattern.replace(/^https?:\/\//, '');
+  const slash = p.indexOf('/');
+  const hostPat = slash === -1 ? p : p.slice(0, slash);
+  const pathPat = slash === -1 ? '/*' : p.slice(slash);
+  const toRe = (glob: string) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
+  return toRe(hostPat).test(host) && toRe(pathPat).test(pathname);
+}
+
+export class Edge {
+  constructor(private readonly core: LocalCloudflareCore) {}
+
+  /** The most specific route with a running script for this request, if any. */
+  matchRoute(host: string, pathname: string): RouteRecord | undefined {
+    return this.core.store.data.routes
+      .filter((r) => r.script && this.core.runtime.hasScript(r.script) && routeMatches(r.pattern, host, pathname))
+      .sort((a, b) => b.pattern.length - a.pattern.length)[0];
+  }
+
+  /** Answer a request at the edge; `undefined` when no site exists for the host. */
+  async handle(request: Request, opts: { fromWorker?: boolean } = {}): Promise<Response | undefined> {
+    const url = new URL(request.url);
+    const host = url.hostname.toLowerCase();
+    if (!opts.fromWorker) {
+      const route = this.matchRoute(host, url.pathname);
+      if (route) return this.core.runtime.fetchWorker(route.script!, request);
+    }
+    const suffix = `.${PAGES_DEV_SUFFIX}`;
+    if (host.endsWith(suffix)) return this.pagesDev(host.slice(0, -suffix.length), url, request);
+    const domain = this.core.store.data.domains.find((d) => d.name === host);
+    if (domain) {
+      const status = domainStatus(this.core, domain);
+      if (status !== 'active') {
+        // Source: cloudflare/cloudflare-docs#1068 — a hostname not (yet) set up on Pages hangs and answers 522.
+        return page(522, 'Connection timed out', `<p>Error 522. The custom domain ${escapeHtml(host)} is ${status}.</p>`, { 'cf-local-domain-status': status });
+      }
+      const project = this.core.store.data.projects.find((p) => p.name === domain.project_name);
+      const d = project && productionDeployment(this.core, project);
+      if (!d) return page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
+      return this.serve(d, url, request);
+    }
+    return undefined;
+  }
+
+  private async pagesDev(sub: string, url: URL, request: Request): Promise<Response> {
+    const labels = sub.split('.');
+    const notFound = () => page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
+    if (labels.length === 1) {
+      const project = this.core.store.data.projects.find((p) => p.name === labels[0]);
+      const d = project && productionDeployment(this.core, project);
+      return d ? this.serve(d, url, request) : notFound();
+    }
+    if (labels.length !== 2) return notFound();
+    const [label, projectName] = labels as [string, string];
+    const byId = this.core.store.data.deployments.find((d) => d.project_name === projectName && d.short_id === label);
+    if (byId) return isLive(byId, this.core.now()) ? this.serve(byId, url, request) : notFound();
+    const byBranch = latestForBranch(this.core, projectName, label);
+    return byBranch ? this.serve(byBranch, url, request) : notFound();
+  }
+
+  private serve(d: DeploymentRecord, url: URL, request: Request): Response {
+    const headers: Record<string, string> = {
+      'x-cf-local-deployment': d.id,
+      'x-cf-local-project': d.project_name,
+      'cache-control': 'public, max-age=0, must-revalidate',
+      server: 'cloudflare',
+    };
+    const head = request.method === 'HEAD';
+    if (!d.manifest) {
+      const { latest } = stageState(d, this.core.now());
+      const html =
+        `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(d.project_name)} · ${d.short_id}</title></head><body>` +
+        `<h1>${escapeHtml(d.project_name)}</h1><dl>` +
+        `<dt>deployment</dt><dd id="deployment-id">${d.id}</dd><dt>short id</dt><dd id="short-id">${d.short_id}</dd>` +
+        `<dt>branch</dt><dd id="branch">${escapeHtml(d.branch)}</dd><dt>environment</dt><dd id="environment">${d.environment}</dd>` +
+        `<dt>commit</dt><dd id="commit">${escapeHtml(d.commit_hash)}</dd><dt>stage</dt><dd>${latest.name}: ${latest.status}</dd>` +
+        `<dt>path</dt><dd id="path">${escapeHtml(url.pathname)}</dd></dl></body></html>`;
+      return new Response(head ? null : html, { status: 200, headers: { ...headers, 'content-type': 'text/html; charset=utf-8' } });
+    }
+    let pathname: string;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      pathname = url.pathname;
+    }
+    const manifest = d.manifest;
+    const candidates = pathname.endsWith('/')
+      ? [`${pathname}index.html`]
+      : [pathname, `${pathname}.html`, `${pathname}/index.html`];
+    let status = 200;
+    let path = candidates.find((c) => manifest[c] !== undefined);
+    if (!path) {
+      // Pages: a top-level 404.html is the not-found page; without one, the project is a single-page app.
+      if (manifest['/404.html']) {
+        path = '/404.html';
+        status = 404;
+      } else if (manifest['/index.html']) {
+        path = '/index.html';
+      }
+    }
+    const asset = path ? this.core.store.getAsset(manifest[path]!) : undefined;
+    if (!path || !asset) return page(404, 'Not found', `<p>${escapeHtml(pathname)}</p>`, headers);
+    const ext = path.split('.').pop()?.toLowerCase() ?? '';
+    const contentType = asset.contentType && asset.contentType !== 'application/octet-stream' ? asset.contentType : (MIME[ext] ?? 'application/octet-stream');
+    return new Response(head ? null : asset.bytes, { status, headers: { ...headers, 'content-type': contentType, etag: `"${manifest[path]}"` } });
+  }
+
+  /** For Workers' outbound fetch(): Pages hosts and custom domains answer; nothing else is reachable. */
+  outbound = async (request: Request): Promise<Response> => {
+    const res = await this.handle(request, { fromWorker: true });
+    if (res) return res;
+    return new Response(`cf-local: ${new URL(request.url).hostname} is not reachable from the local edge (no internet)`, {
+      status: 502,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+    });
+  };
+
+  /** node:http adapter. */
+  nodeHandler = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    try {
+      const host = String(req.headers.host ?? '127.0.0.1').replace(/:\d+$/, '');
+      const headers = new Headers();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v === undefined || ['host', 'connection', 'content-length', 'transfer-encoding', 'keep-alive'].includes(k)) continue;
+        for (const item of Array.isArray(v) ? v : [v]) headers.append(k, item);
+      }
+      const method = req.method ?? 'GET';
+      const init: RequestInit & { duplex?: 'half' } = { method, headers };
+      if (method !== 'GET' && method !== 'HEAD') {
+        const chunks: Buffer[] = [];
+        for await (const c of req) chunks.push(c as Buffer);
+        init.body = Buffer.concat(chunks);
+      }
+      const request = new Request(`https://${host}${req.url ?? '/'}`, init);
+      const response =
+        (await this.handle(request)) ??
+        page(404, 'Nothing is here yet', `<p>No site is served for ${escapeHtml(host)} by the local Cloudflare.</p>`);
+      const out: Record<string, string | string[]> = {};
+      response.headers.forEach((value, key) => {
+        if (key === 'set-cookie' || key === 'content-length' || key === 'transfer-encoding' || key === 'content-encoding') return;
+        out[key] = value;
+      });
+      const cookies = response.headers.getSetCookie?.() ?? [];
+      if (cookies.length) out['set-cookie'] = cookies;
+      res.writeHead(response.status, out);
+      if (!response.body || method === 'HEAD') {
+        res.end();
+        return;
+      }
+      Readable.fromWeb(response.body as import('node:stream/web').ReadableStream).pipe(res);
+    } catch (err) {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`cf-local edge error: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}

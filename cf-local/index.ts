@@ -1,0 +1,310 @@
+/**
+ * The local Cloudflare: a stateful emulator of the Cloudflare API subset nextdeploy uses
+ * (`/client/v4`, reached through the official SDK's `baseURL` or wrangler's
+ * `CLOUDFLARE_API_BASE_URL`) and of the edge that serves what it deploys.
+ *
+ *   const cf = await startLocalCloudflare();
+ *   const client = new Cloudflare({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
+ *   …
+ *   await cf.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { ApiServer } from './api-server.ts';
+import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL_ZONE_ID, LOCAL_ZONE_NAME } from './constants.ts';
+import { controlHandler } from './control.ts';
+import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './core.ts';
+import { Edge } from './edge.ts';
+import { createProject } from './handlers/pages.ts';
+import { addRoute, putScript, type UploadMetadata } from './handlers/workers.ts';
+import { hexId } from './http.ts';
+import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
+import { loadOpenApi } from './openapi-hook.ts';
+import type { ScriptBinding, ScriptModule, StateData, TokenRecord } from './state.ts';
+
+export * from './constants.ts';
+export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig } from './observe.ts';
+export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './core.ts';
+export type { StateData } from './state.ts';
+
+export interface LocalCloudflareOptions {
+  /** API server port (default: a free one). */
+  apiPort?: number;
+  /** Edge server port (default: a free one). */
+  edgePort?: number;
+  /** Persist state here (state.json, assets/, miniflare/); omitted = in memory only. */
+  stateDir?: string;
+  /** Value of the default all-permission token (default: `CF_LOCAL_TOKEN`, else the persisted one, else random). */
+  token?: string;
+  /** More tokens, with their permission groups (e.g. `['Pages Write', 'Zone Read']`), or marked disabled/expired. */
+  tokens?: TokenConfig[];
+  timing?: Partial<Timing>;
+  /** Per-token rate limit (default: the real API's 1200 requests / 5 minutes). */
+  rateLimit?: RateLimitConfig;
+  /** Things that exist from the start (created if missing). */
+  seed?: {
+    projects?: Array<{ name: string; production_branch?: string; git?: boolean }>;
+    kvNamespaces?: Array<{ title: string; id?: string }>;
+    zones?: Array<{ name: string; id?: string; status?: 'initializing' | 'pending' | 'active' | 'moved' }>;
+  };
+  /** Use cf-local/openapi/ for permissions and validation when present (default: when present). */
+  openapi?: boolean;
+}
+
+export interface WorkerDeployment {
+  name: string;
+  /** ES modules; the first one is the main module unless `mainModule` says otherwise. */
+  modules?: Array<{ name: string; content: string | Uint8Array; type?: ScriptModule['type'] }>;
+  /** A single bundled ES module file. */
+  scriptPath?: string;
+  mainModule?: string;
+  bindings?: ScriptBinding[];
+  compatibilityDate?: string;
+  compatibilityFlags?: string[];
+  /** Route patterns on the default zone (e.g. `*.apps.nextdeploy.test/*`). */
+  routes?: string[];
+}
+
+export interface LocalCloudflare {
+  /** `http://127.0.0.1:<port>/client/v4` — the SDK's `baseURL`, wrangler's `CLOUDFLARE_API_BASE_URL`. */
+  apiBaseUrl: string;
+  /** `http://127.0.0.1:<edgePort>` — send the site's hostname in the Host header. */
+  edgeUrl: string;
+  /** `http://127.0.0.1:<port>/__cf-local` */
+  controlUrl: string;
+  accountId: string;
+  zone: { id: string; name: string };
+  /** The default token (every permission group). */
+  token: string;
+  stateDir: string | undefined;
+  core: LocalCloudflareCore;
+  faults: LocalCloudflareCore['faults'];
+  info(): Record<string, unknown>;
+  /** The mutation log: every state-changing API call with its outcome. */
+  mutations(): MutationEntry[];
+  clearMutations(): void;
+  addFault(spec: FaultSpec): FaultRule;
+  failBuilds(spec: Omit<BuildFailureScenario, 'id'>): BuildFailureScenario;
+  domainScenario(spec: Omit<DomainScenario, 'id'>): DomainScenario;
+  addToken(t: TokenConfig): TokenRecord;
+  setRateLimit(cfg: RateLimitConfig): void;
+  /** API requests that presented this token (default token when omitted). */
+  requestCount(tokenValue?: string): number;
+  state(): StateData;
+  /** Forget all state (zones/token defaults come back), faults, scenarios, logs and counters. */
+  reset(): Promise<void>;
+  deployWorker(w: WorkerDeployment): Promise<{ name: string; routes: string[] }>;
+  /** Request a site at the edge by hostname (sets the Host header, which fetch() cannot). */
+  edgeRequest(host: string, pathname?: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<EdgeResponse>;
+  stop(): Promise<void>;
+}
+
+export interface EdgeResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function readPersistedToken(stateDir: string | undefined): string | undefined {
+  if (!stateDir) return undefined;
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(stateDir, 'state.json'), 'utf8')) as StateData).defaultTokenValue;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startLocalCloudflare(options: LocalCloudflareOptions = {}): Promise<LocalCloudflare> {
+  const stateDir = options.stateDir ? path.resolve(options.stateDir) : undefined;
+  if (stateDir) fs.mkdirSync(stateDir, { recursive: true });
+  const defaultToken = options.token ?? process.env.CF_LOCAL_TOKEN ?? readPersistedToken(stateDir) ?? `cfl_${randomBytes(30).toString('base64url')}`;
+  const openapi = await loadOpenApi(options.openapi);
+
+  let edge: Edge | undefined;
+  const core = new LocalCloudflareCore({
+    ...(stateDir ? { stateDir } : {}),
+    defaultToken,
+    tokens: options.tokens ?? [],
+    timing: { ...DEFAULT_TIMING, ...options.timing },
+    rateLimit: options.rateLimit ?? { ...DEFAULT_RATE_LIMIT },
+    outbound: (req) => edge!.outbound(req),
+    schemaPermissionGroups: openapi?.permissionGroupNames?.() ?? [],
+  });
+  edge = new Edge(core);
+  core.store.data.defaultTokenValue = defaultToken;
+  core.persist();
+
+  const applySeed = async () => {
+    const seed = options.seed ?? {};
+    for (const z of seed.zones ?? []) if (!core.store.data.zones.some((x) => x.name === z.name)) core.addZone(z.name, z.status ?? 'active', z.id ?? hexId());
+    for (const ns of seed.kvNamespaces ?? []) {
+      if (!core.store.data.kvNamespaces.some((n) => n.title === ns.title)) core.store.data.kvNamespaces.push({ id: ns.id ?? hexId(), title: ns.title, supports_url_encoding: true });
+    }
+    for (const p of seed.projects ?? []) {
+      if (!core.store.data.projects.some((x) => x.name === p.name)) {
+        createProject(core, {
+          name: p.name,
+          production_branch: p.production_branch ?? 'main',
+          ...(p.git ? { source: { type: 'github', config: { production_branch: p.production_branch ?? 'main' } as never } } : {}),
+        });
+      }
+    }
+    core.persist();
+  };
+  await applySeed();
+  await core.startRuntime();
+
+  let cf: LocalCloudflare | undefined;
+  const api = new ApiServer(core, openapi, controlHandler(() => cf!));
+  const apiServer = http.createServer(api.handle);
+  const edgeServer = http.createServer(edge.nodeHandler);
+  apiServer.keepAliveTimeout = 1000;
+  edgeServer.keepAliveTimeout = 1000;
+  let apiPort: number;
+  let edgePort: number;
+  try {
+    apiPort = await listen(apiServer, options.apiPort ?? 0);
+    edgePort = await listen(edgeServer, options.edgePort ?? 0);
+  } catch (err) {
+    apiServer.close();
+    edgeServer.close();
+    await core.runtime.dispose();
+    throw err;
+  }
+  const apiOrigin = `http://127.0.0.1:${apiPort}`;
+  const edgeUrl = `http://127.0.0.1:${edgePort}`;
+  let stopped = false;
+
+  cf = {
+    apiBaseUrl: `${apiOrigin}${API_PREFIX}`,
+    edgeUrl,
+    controlUrl: `${apiOrigin}${CONTROL_PREFIX}`,
+    accountId: LOCAL_ACCOUNT_ID,
+    zone: { id: LOCAL_ZONE_ID, name: LOCAL_ZONE_NAME },
+    token: defaultToken,
+    stateDir,
+    core,
+    faults: core.faults,
+    info() {
+      return {
+        apiBaseUrl: cf!.apiBaseUrl,
+        edgeUrl,
+        controlUrl: cf!.controlUrl,
+        accountId: LOCAL_ACCOUNT_ID,
+        zone: cf!.zone,
+        stateDir: stateDir ?? null,
+        openapi: Boolean(openapi),
+        tokens: core.tokens.map((t) => ({ id: t.id, name: t.name, status: core.tokenStatus(t), permissionGroups: t.permissionGroups })),
+        timing: core.timing,
+        rateLimit: core.rateLimiter.config,
+      };
+    },
+    mutations: () => core.observe.mutations.map((m) => ({ ...m })),
+    clearMutations: () => {
+      core.observe.mutations = [];
+    },
+    addFault: (spec) => core.faults.add(spec),
+    failBuilds: (spec) => core.addBuildFailure(spec),
+    domainScenario: (spec) => {
+      if (!spec.domain || (spec.mode !== 'stuck' && spec.mode !== 'error')) throw new Error('domain scenario needs { domain, mode: "stuck" | "error" }');
+      return core.addDomainScenario(spec);
+    },
+    addToken: (t) => {
+      if (!t || typeof t.value !== 'string' || t.value === '') throw new Error('a token needs a value');
+      return core.addToken(t);
+    },
+    setRateLimit: (cfg) => {
+      core.rateLimiter.config = { requests: Number(cfg.requests), windowMs: Number(cfg.windowMs) };
+      core.rateLimiter.reset();
+    },
+    requestCount: (value) => {
+      const t = core.findToken(value ?? defaultToken);
+      return t ? (core.observe.perToken.get(t.name) ?? 0) : 0;
+    },
+    state: () => structuredClone({ ...core.store.data, defaultTokenValue: undefined }) as StateData,
+    reset: async () => {
+      core.store.clear();
+      core.faults.clear();
+      core.buildFailures = [];
+      core.domainScenarios = [];
+      core.observe.clear();
+      core.rateLimiter.reset();
+      core.seedDefaults();
+      await applySeed();
+      await core.syncRuntime();
+    },
+    deployWorker: async (w) => {
+      let modules: ScriptModule[];
+      if (w.scriptPath) {
+        const name = path.basename(w.scriptPath);
+        modules = [{ name, type: 'esm', base64: fs.readFileSync(w.scriptPath).toString('base64') }];
+      } else {
+        modules = (w.modules ?? []).map((m) => ({
+          name: m.name,
+          type: m.type ?? 'esm',
+          base64: Buffer.from(typeof m.content === 'string' ? Buffer.from(m.content, 'utf8') : m.content).toString('base64'),
+        }));
+      }
+      if (modules.length === 0) throw new Error('deployWorker needs modules or scriptPath');
+      const meta: UploadMetadata = {
+        main_module: w.mainModule ?? modules[0]!.name,
+        bindings: w.bindings ?? [],
+        compatibility_date: w.compatibilityDate ?? '2025-01-01',
+        compatibility_flags: w.compatibilityFlags ?? [],
+      };
+      await putScript(core, w.name, meta, modules);
+      for (const pattern of w.routes ?? []) {
+        const existing = core.store.data.routes.find((r) => r.zoneId === LOCAL_ZONE_ID && r.pattern === pattern);
+        if (existing) {
+          existing.script = w.name;
+          core.persist();
+        } else addRoute(core, LOCAL_ZONE_ID, pattern, w.name);
+      }
+      return { name: w.name, routes: w.routes ?? [] };
+    },
+    edgeRequest: (host, pathname = '/', init = {}) =>
+      new Promise<EdgeResponse>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: edgePort, path: pathname, method: init.method ?? 'GET', headers: { ...init.headers, host } },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', reject);
+        req.end(init.body);
+      }),
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      for (const res of api.hung) res.socket?.destroy();
+      api.hung.clear();
+      await Promise.all(
+        [apiServer, edgeServer].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+      await core.runtime.dispose();
+    },
+  };
+  return cf;
+}

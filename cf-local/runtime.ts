@@ -1,0 +1,164 @@
+import path from 'node:path';
+import { Miniflare } from 'miniflare';
+import type { ScriptRecord } from './state.ts';
+import { CfApiError, Errors } from './errors.ts';
+
+/** The KV binding the emulator's internal worker has for a namespace id. */
+export function kvBindingName(namespaceId: string): string {
+  return `KV_${namespaceId.replace(/[^A-Za-z0-9_]/g, '_')}`;
+}
+
+const INTERNAL_WORKER = '__cf_local_internal';
+const INTERNAL_SCRIPT = `export default { fetch() { return new Response('cf-local internal worker', { status: 404 }); } };`;
+
+export type OutboundHandler = (request: Request) => Promise<Response>;
+
+/** The subset of the Workers KV binding the REST handlers use. */
+export interface KvBinding {
+  get(key: string, options: { type: 'arrayBuffer' }): Promise<ArrayBuffer | null>;
+  getWithMetadata(key: string, options: { type: 'arrayBuffer' }): Promise<{ value: ArrayBuffer | null; metadata: unknown }>;
+  put(key: string, value: ArrayBuffer | Uint8Array | string, options?: { expiration?: number; expirationTtl?: number; metadata?: unknown }): Promise<void>;
+  delete(key: string): Promise<void>;
+  list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{
+    keys: Array<{ name: string; expiration?: number; metadata?: unknown }>;
+    list_complete: boolean;
+    cursor?: string;
+  }>;
+}
+
+/**
+ * One Miniflare (workerd) instance owns every KV namespace and every uploaded Worker: the REST API
+ * reads and writes KV through an internal worker's bindings, and uploaded Workers bind the same
+ * namespace ids, so both see one store. Changes (new namespace, new script) rebuild the workerd
+ * config with `setOptions`; KV data lives in Miniflare's storage (a folder when persisting) and
+ * survives the rebuild.
+ */
+export class WorkerRuntime {
+  private mf: Miniflare | undefined;
+  private namespaces: string[] = [];
+  private scripts: ScriptRecord[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+  private kvCache = new Map<string, KvBinding>();
+
+  constructor(private readonly opts: { persistDir?: string; outbound: OutboundHandler; verbose?: boolean }) {}
+
+  private buildOptions(namespaces: string[], scripts: ScriptRecord[]): ConstructorParameters<typeof Miniflare>[0] {
+    const internalEnv: Record<string, unknown> = {};
+    for (const id of namespaces) internalEnv[kvBindingName(id)] = { type: 'kv', id };
+    const workers: unknown[] = [
+      {
+        config: {
+          name: INTERNAL_WORKER,
+          compatibilityDate: '2025-01-01',
+          manifest: { mainModule: 'internal.mjs', modules: { 'internal.mjs': { type: 'esm', contents: INTERNAL_SCRIPT } } },
+          env: internalEnv,
+        },
+      },
+    ];
+    for (const s of scripts) workers.push(this.workerConfig(s));
+    const options: Record<string, unknown> = { host: '127.0.0.1', workers };
+    if (this.opts.persistDir) options.resourcePersistencePath = path.resolve(this.opts.persistDir);
+    return options as ConstructorParameters<typeof Miniflare>[0];
+  }
+
+  private workerConfig(s: ScriptRecord): unknown {
+    const modules: Record<string, { type: string; contents: string | Uint8Array }> = {};
+    for (const m of s.modules) {
+      const bytes = Buffer.from(m.base64, 'base64');
+      modules[m.name] = { type: m.type, contents: m.type === 'data' || m.type === 'wasm' ? new Uint8Array(bytes) : bytes.toString('utf8') };
+    }
+    const env: Record<string, unknown> = {};
+    for (const b of s.bindings) {
+      if (b.type === 'kv_namespace') env[b.name] = { type: 'kv', id: String((b as { namespace_id: string }).namespace_id) };
+      else if (b.type === 'plain_text' || b.type === 'secret_text') env[b.name] = { type: 'text', value: String((b as { text: string }).text) };
+      else if (b.type === 'json') env[b.name] = { type: 'json', value: (b as { json: unknown }).json };
+    }
+    const outbound = this.opts.outbound;
+    return {
+      config: {
+        name: s.id,
+        compatibilityDate: s.compatibility_date || '2025-01-01',
+        compatibilityFlags: s.compatibility_flags,
+        manifest: { mainModule: s.main_module, modules },
+        env,
+      },
+      dev: { outboundService: { type: 'fetcher', handler: (req: Request) => outbound(req) } },
+    };
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async start(namespaces: string[], scripts: ScriptRecord[]): Promise<void> {
+    await this.serial(async () => {
+      this.namespaces = [...namespaces];
+      this.scripts = [...scripts];
+      this.mf = new Miniflare(this.buildOptions(this.namespaces, this.scripts));
+      await this.mf.ready;
+    });
+  }
+
+  /** Rebuild with these namespaces and scripts; a script that fails to start is rolled back and reported as 10021. */
+  async apply(namespaces: string[], scripts: ScriptRecord[]): Promise<void> {
+    await this.serial(async () => {
+      const mf = this.mustMf();
+      const prev = { namespaces: this.namespaces, scripts: this.scripts };
+      this.kvCache.clear();
+      try {
+        await mf.setOptions(this.buildOptions(namespaces, scripts));
+        this.namespaces = [...namespaces];
+        this.scripts = [...scripts];
+      } catch (err) {
+        await mf.setOptions(this.buildOptions(prev.namespaces, prev.scripts));
+        const text = err instanceof Error ? err.message : String(err);
+        const uncaught = /Uncaught [^\n]*(\n\s+at [^\n]*)?/.exec(text)?.[0];
+        throw Errors.workerValidation(uncaught ? `${uncaught.trim()}` : `Script startup failed: ${text.slice(0, 500)}`);
+      }
+    });
+  }
+
+  hasNamespace(id: string): boolean {
+    return this.namespaces.includes(id);
+  }
+
+  async kv(namespaceId: string): Promise<KvBinding> {
+    return this.serial(async () => {
+      const cached = this.kvCache.get(namespaceId);
+      if (cached) return cached;
+      if (!this.namespaces.includes(namespaceId)) throw Errors.kvNamespaceNotFound();
+      const kv = (await this.mustMf().getKVNamespace(kvBindingName(namespaceId), INTERNAL_WORKER)) as unknown as KvBinding;
+      this.kvCache.set(namespaceId, kv);
+      return kv;
+    });
+  }
+
+  hasScript(name: string): boolean {
+    return this.scripts.some((s) => s.id === name);
+  }
+
+  /** Hand a request to an uploaded Worker. */
+  async fetchWorker(name: string, request: Request): Promise<Response> {
+    const fetcher = await this.serial(() => this.mustMf().getWorker(name));
+    const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, redirect: 'manual' };
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      init.body = Buffer.from(await request.arrayBuffer());
+    }
+    return (await fetcher.fetch(request.url, init as never)) as unknown as Response;
+  }
+
+  private mustMf(): Miniflare {
+    if (!this.mf) throw new CfApiError(503, { code: 10013, message: 'workerd is not running' });
+    return this.mf;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    const mf = this.mf;
+    this.mf = undefined;
+    this.kvCache.clear();
+    await mf?.dispose();
+  }
+}

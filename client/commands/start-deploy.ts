@@ -1,0 +1,158 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Command } from 'commander';
+import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../core/search-attributes.ts';
+import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, TASK_QUEUE, type DeployProgress, type DeployResult } from '../../core/workflow-contracts.ts';
+import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts';
+import { followWorkflow, rendererFor } from '../follow.ts';
+import { CliError, EXIT, println, type CliIo } from '../io.ts';
+import { configOption, type CliCommand } from '../program.ts';
+import { embeddedConfig, loadSettings } from '../settings.ts';
+import { connectTemporal, resolveTarget, webUiLink, type Target } from '../target.ts';
+import { LOCAL_ACCOUNT_ID } from '../../cf-local/constants.ts';
+import { describeRunning } from './running.ts';
+
+interface StartDeployFlags extends DeployFlags {
+  json?: boolean;
+  detach?: boolean;
+  config?: string;
+}
+
+/** What `--json` prints: one object, and nothing else on stdout. */
+export interface StartDeployJson {
+  app: string;
+  version: string;
+  status: DeployResult['status'] | 'started';
+  url: string;
+  deploymentId: string | null;
+  deploymentUrl: string | null;
+  liveVersion: string | null;
+  reason: string | null;
+  failureType: string | null;
+  workflowId: string;
+  runId: string;
+  webUi: string | null;
+  steps: { name: string; status: string; startedAt: string | null; endedAt: string | null; durationMs: number | null; attempts: number; detail: string | null }[];
+  compensations: DeployProgress['compensations'];
+}
+
+function stepsJson(progress: DeployProgress | undefined): StartDeployJson['steps'] {
+  return (progress?.steps ?? []).map((s) => ({
+    name: s.name,
+    status: s.status,
+    startedAt: s.startedAt,
+    endedAt: s.endedAt,
+    durationMs: s.startedAt && s.endedAt ? Date.parse(s.endedAt) - Date.parse(s.startedAt) : null,
+    attempts: s.attempts,
+    detail: s.detail,
+  }));
+}
+
+/** How to reach the app: its hostname, and through the local edge when it is not in public DNS. */
+export function appUrls(target: Target, hostname: string): { url: string; local: string | undefined } {
+  return {
+    url: `https://${hostname}/`,
+    local: target.edgeUrl ? `curl -H 'host: ${hostname}' ${target.edgeUrl}/` : undefined,
+  };
+}
+
+export const startDeployCommand: CliCommand = {
+  name: 'start-deploy',
+  summary: 'Deploy an app: start the deploy workflow and follow it until the new version is live (or rolled back)',
+  configure(command: Command) {
+    command
+      .requiredOption('--app <name>', 'the app to deploy, e.g. app123')
+      .option('--version <id>', 'version id (default: the metadata\'s, else from the clock)')
+      .option('--metadata <file>', 'metadata.json to deploy (default: generated from the app\'s build)')
+      .option('--build-dir <dir>', 'static folder to upload with Direct Upload (default: the app\'s buildDir)')
+      .option('--branch <name>', 'git branch: with --build-dir the Pages branch, alone a git deployment')
+      .option('--json', 'print one JSON result on stdout and nothing else')
+      .option('--detach', 'return once the workflow has started')
+      .addOption(configOption())
+      .addHelpText('after', [
+        '',
+        'Exit codes: 0 live (or started, with --detach), 1 rolled back or failed, 2 bad flags/config/metadata,',
+        '3 a deploy of the app is already running, 4 Temporal or Cloudflare unreachable.',
+        'On a fresh clone (no nextdeploy.config.json, no CLOUDFLARE_API_TOKEN) it deploys the example app to',
+        'the local Cloudflare, starting the embedded stack in the background (stop it with `npm run stop`).',
+      ].join('\n'));
+  },
+  async run(options, io: CliIo) {
+    const flags = options as unknown as StartDeployFlags;
+    const json = Boolean(flags.json);
+    const out = json ? io.stderr : io.stdout;
+    const settings = loadSettings(io, flags);
+    // Everything that can be checked without the stack is checked before anything starts.
+    const preConfig = settings.mode === 'embedded'
+      ? embeddedConfig(settings, { apiBaseUrl: 'http://127.0.0.1:1/client/v4', kvNamespaceId: LOCAL_ACCOUNT_ID })
+      : settings.config;
+    const plan = await planDeploy(io, settings, preConfig, flags, json);
+    deployInputFor(plan, preConfig, settings.mode === 'embedded');
+
+    const target = await resolveTarget(io, settings, 'start-deploy');
+    const input = deployInputFor(plan, target.config, target.mode === 'embedded');
+    const temporal = await connectTemporal(target);
+    try {
+      const workflowId = deployWorkflowId(input.app);
+      let handle;
+      try {
+        handle = await temporal.client.workflow.start(DEPLOY_WORKFLOW_TYPE, {
+          taskQueue: TASK_QUEUE,
+          workflowId,
+          args: [input],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [
+            { key: APP_SEARCH_ATTRIBUTE, value: input.app },
+            { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
+          ],
+          staticSummary: `deploy ${input.app} ${input.version}`,
+        });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new CliError(await describeRunning(temporal.client, target, input.app), EXIT.REFUSED);
+        }
+        throw err;
+      }
+      const link = webUiLink(target, workflowId, handle.firstExecutionRunId);
+      const urls = appUrls(target, input.hostname);
+      println(out, `Deploying ${input.app} ${input.version} (workflow ${workflowId})`);
+      if (link) println(out, `Web UI: ${link}`);
+      const base = { app: input.app, version: input.version, url: urls.url, workflowId, runId: handle.firstExecutionRunId, webUi: link ?? null };
+
+      if (flags.detach) {
+        if (json) {
+          io.stdout.write(`${JSON.stringify({ ...base, status: 'started', deploymentId: null, deploymentUrl: null, liveVersion: null, reason: null, failureType: null, steps: [], compensations: [] } satisfies StartDeployJson)}\n`);
+        } else {
+          println(out, `Started; follow it with \`npm run status -- --app ${input.app}\`, roll it back with \`npm run rollback -- --app ${input.app}\`.`);
+        }
+        return EXIT.OK;
+      }
+
+      const { result, progress } = await followWorkflow(handle, input.app, input.version, rendererFor(out, json));
+      if (json) {
+        const body: StartDeployJson = {
+          ...base,
+          status: result.status,
+          deploymentId: result.deployment?.id ?? null,
+          deploymentUrl: result.deployment?.url ?? null,
+          liveVersion: result.liveVersion,
+          reason: result.reason ?? null,
+          failureType: result.failureType ?? null,
+          steps: stepsJson(progress),
+          compensations: result.compensations,
+        };
+        io.stdout.write(`${JSON.stringify(body)}\n`);
+      } else if (result.status === 'live') {
+        println(out, `Live: ${input.app} ${input.version} answers at ${urls.url}${result.deployment ? ` (Pages deployment ${result.deployment.id}, ${result.deployment.url})` : ''}`);
+        if (urls.local) println(out, `Locally: ${urls.local}`);
+      } else {
+        println(out, `${result.status === 'rolled_back' ? 'Rolled back' : 'Failed'}: ${input.app} ${input.version}${result.failureType ? ` [${result.failureType}]` : ''}: ${result.reason ?? 'no reason given'}`);
+        println(out, `Live now: ${result.liveVersion ?? 'nothing'}`);
+        if (link) println(out, `Details: ${link}`);
+      }
+      return result.status === 'live' ? EXIT.OK : EXIT.FAILED;
+    } finally {
+      await temporal.close();
+    }
+  },
+};

@@ -1,0 +1,73 @@
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { progressQuery, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
+import type { OutStream } from './io.ts';
+import { createPlainRenderer } from './render/plain.ts';
+import type { ProgressRenderer } from './render/steps.ts';
+import { createTtyRenderer } from './render/tty.ts';
+
+/** A live step list on a terminal, one line per change elsewhere, nothing at all for `--json`. */
+export function rendererFor(stream: OutStream, json: boolean): ProgressRenderer {
+  if (json) return { update() {}, finish() {} };
+  return stream.isTTY && !process.env.NEXTDEPLOY_PLAIN_OUTPUT ? createTtyRenderer(stream) : createPlainRenderer(stream);
+}
+
+/** How a followed workflow ended. */
+export interface FollowOutcome {
+  result: DeployResult;
+  /** The last answer of the `progress` query (after the end when the worker could still answer). */
+  progress: DeployProgress | undefined;
+}
+
+function failureMessage(err: unknown): { reason: string; failureType?: string } {
+  if (err instanceof WorkflowFailedError) {
+    let cause: unknown = err.cause;
+    let failureType: string | undefined;
+    let message = err.message;
+    while (cause) {
+      const c = cause as { type?: string; message?: string; cause?: unknown };
+      if (c.type && !failureType) failureType = c.type;
+      if (c.message) message = c.message;
+      cause = c.cause;
+    }
+    return { reason: message, failureType };
+  }
+  return { reason: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * Polls the `progress` query while waiting for the workflow's result, feeding the renderer.
+ * A workflow that fails (rather than returning a `failed` result) is turned into one.
+ */
+export async function followWorkflow(handle: WorkflowHandle, app: string, version: string, renderer: ProgressRenderer, pollMs = 300): Promise<FollowOutcome> {
+  let progress: DeployProgress | undefined;
+  let done = false;
+  const poll = (async () => {
+    while (!done) {
+      try {
+        progress = await handle.query(progressQuery);
+        renderer.update(progress);
+      } catch {
+        // Before the first workflow task the query has no answer yet; try again.
+      }
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  })();
+  let result: DeployResult;
+  try {
+    result = (await handle.result()) as DeployResult;
+  } catch (err) {
+    const { reason, failureType } = failureMessage(err);
+    result = { status: 'failed', app, version: progress?.version ?? version, reason, failureType, liveVersion: null, compensations: progress?.compensations ?? [] };
+  } finally {
+    done = true;
+    await poll;
+  }
+  try {
+    progress = await handle.query(progressQuery);
+    renderer.update(progress);
+  } catch {
+    // A closed workflow answers queries only while a worker can replay it; keep the last answer.
+  }
+  renderer.finish();
+  return { result, progress };
+}

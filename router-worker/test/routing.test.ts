@@ -1,0 +1,235 @@
+import { request as httpRequest } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kvKeys } from '../../core/kv-records.ts';
+import { readJson, startRouter, startUpstream, seedVersion, type RunningRouter, type Upstream } from './harness.ts';
+
+let upstream: Upstream;
+let router: RunningRouter;
+const HOST = 'shop.apps.nextdeploy.test';
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  router = await startRouter({ upstreamPort: upstream.port, adminToken: 'unused' });
+  await seedVersion(router.kv, {
+    app: 'shop',
+    version: 'v1',
+    defaultTarget: 'https://shop.pages.dev',
+    routes: {
+      '/blog': 'https://blog.shop.pages.dev',
+      '/blog/archive': 'https://archive.shop.pages.dev',
+      '/docs': 'https://docs.shop.pages.dev/base',
+      '/caf%C3%A9': 'https://cafe.shop.pages.dev',
+      '/__proto__': 'https://proto.shop.pages.dev',
+      '/constructor': 'https://ctor.shop.pages.dev',
+      '/.well-known': 'https://wellknown.shop.pages.dev',
+    },
+  }, { live: true });
+});
+
+afterAll(async () => {
+  await router?.dispose();
+  await upstream?.close();
+});
+
+/** The URL the upstream was asked for by one request through the router. */
+async function upstreamUrlFor(host: string, path: string): Promise<string> {
+  const before = upstream.received.length;
+  const res = await router.fetch(host, path);
+  expect(res.status, await res.clone().text()).toBe(200);
+  expect(res.headers.get('x-nextdeploy-version')).toBe('v1');
+  await res.arrayBuffer();
+  expect(upstream.received.length).toBe(before + 1);
+  return upstream.received.at(-1)!.url;
+}
+
+describe('routing table', () => {
+  it.each([
+    ['/blog', 'https://blog.shop.pages.dev/blog'],
+    ['/blog/', 'https://blog.shop.pages.dev/blog/'],
+    ['/blog/post', 'https://blog.shop.pages.dev/blog/post'],
+    ['/blogger', 'https://shop.pages.dev/blogger'],
+    ['/blog/archive', 'https://archive.shop.pages.dev/blog/archive'],
+    ['/blog/archive/2026/', 'https://archive.shop.pages.dev/blog/archive/2026/'],
+    ['/blog/archiver', 'https://blog.shop.pages.dev/blog/archiver'],
+    ['/docs/guide', 'https://docs.shop.pages.dev/base/docs/guide'],
+    ['/', 'https://shop.pages.dev/'],
+    ['/other/page', 'https://shop.pages.dev/other/page'],
+    ['/blog?x=1&y=%20z', 'https://blog.shop.pages.dev/blog?x=1&y=%20z'],
+    ['/blog/post?next=/docs', 'https://blog.shop.pages.dev/blog/post?next=/docs'],
+    ['/caf%c3%a9/menu', 'https://cafe.shop.pages.dev/caf%c3%a9/menu'],
+    ['/café/menu', 'https://cafe.shop.pages.dev/caf%C3%A9/menu'],
+    ['/%62log/post', 'https://blog.shop.pages.dev/%62log/post'],
+    ['/blog%2Fpost', 'https://shop.pages.dev/blog%2Fpost'],
+    ['/docs/../blog/x', 'https://blog.shop.pages.dev/blog/x'],
+    ['/__proto__/x', 'https://proto.shop.pages.dev/__proto__/x'],
+    ['/constructor', 'https://ctor.shop.pages.dev/constructor'],
+    ['/toString', 'https://shop.pages.dev/toString'],
+  ])('%s → %s', async (path, expected) => {
+    expect(await upstreamUrlFor(HOST, path)).toBe(expected);
+  });
+});
+
+describe('host → app (no open proxy)', () => {
+  it.each([
+    ['SHOP.Apps.NextDeploy.Test', '/blog'],
+    ['shop.apps.nextdeploy.test.', '/blog'],
+    ['shop.apps.nextdeploy.test:8443', '/blog'],
+  ])('serves %s as the app', async (host, path) => {
+    expect(await upstreamUrlFor(host, path)).toBe('https://blog.shop.pages.dev/blog');
+  });
+
+  it.each([
+    'evil.example.com',
+    'shop.pages.dev',
+    'apps.nextdeploy.test',
+    'x.shop.apps.nextdeploy.test',
+    'shop.apps.nextdeploy.test.evil.com',
+    'shopapps.nextdeploy.test',
+    '127.0.0.1',
+  ])('refuses %s with 404 unknown_host and never calls upstream', async (host) => {
+    const before = upstream.received.length;
+    const res = await router.fetch(host, '/blog');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-nextdeploy-error')).toBe('unknown_host');
+    expect(await res.text()).toMatch(/not an app/);
+    expect(upstream.received.length).toBe(before);
+  });
+
+  it('routes by the Host the client sent over HTTP, not by X-Forwarded-Host or an absolute URL', async () => {
+    const send = (headers: Record<string, string>, path = '/blog') =>
+      new Promise<{ status: number; error: string | undefined }>((resolve, reject) => {
+        const req = httpRequest({ host: router.url.hostname, port: router.url.port, path, headers }, (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode!, error: res.headers['x-nextdeploy-error'] as string | undefined }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    expect(await send({ host: 'evil.example.com', 'x-forwarded-host': HOST })).toEqual({ status: 404, error: 'unknown_host' });
+    expect(await send({ host: 'evil.example.com' }, `http://${HOST}/blog`)).toMatchObject({ status: 404 });
+    expect(await send({ host: HOST })).toEqual({ status: 200, error: undefined });
+  });
+});
+
+describe('missing and corrupt records', () => {
+  it('answers 404 app_not_found for an app with no active record', async () => {
+    const res = await router.fetch('ghost.apps.nextdeploy.test', '/');
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-nextdeploy-error')).toBe('app_not_found');
+    expect(await res.text()).toBe('Not found: app "ghost" has no live version.\n');
+  });
+
+  it.each([
+    ['not JSON', '{"schema":1,'],
+    ['wrong schema version', JSON.stringify({ schema: 2 })],
+    ['a record of another app', null],
+    ['a bad route path', null],
+  ])('answers 502 record_corrupt (never 500) for %s', async (what, raw) => {
+    const app = `corrupt${what.length}`;
+    let value = raw;
+    if (value === null) {
+      await seedVersion(router.kv, { app: 'donor', version: 'v1', defaultTarget: 'https://shop.pages.dev', routes: {} }, { live: true });
+      const record = (await readJson(router.kv, kvKeys.active('donor'))) as Record<string, unknown>;
+      value = JSON.stringify(what.includes('another') ? record : { ...record, app, routes: [['blog', 'https://shop.pages.dev']] });
+    }
+    await router.kv.put(kvKeys.active(app), value);
+    const res = await router.fetch(`${app}.apps.nextdeploy.test`, '/');
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-nextdeploy-error')).toBe('record_corrupt');
+    expect(await res.text()).toMatch(/unreadable/);
+  });
+
+  it('answers 502 target_refused when a record points outside its allowed hosts', async () => {
+    await seedVersion(router.kv, { app: 'tampered', version: 'v1', defaultTarget: 'https://shop.pages.dev', routes: { '/x': 'https://shop.pages.dev' } }, { live: true });
+    const record = (await readJson(router.kv, kvKeys.active('tampered'))) as Record<string, unknown>;
+    record.routes = [['/x', 'https://evil.example.com']];
+    await router.kv.put(kvKeys.active('tampered'), JSON.stringify(record));
+    const before = upstream.received.length;
+    const res = await router.fetch('tampered.apps.nextdeploy.test', '/x/y');
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-nextdeploy-error')).toBe('target_refused');
+    expect(res.headers.get('x-nextdeploy-version')).toBe('v1');
+    expect(upstream.received.length).toBe(before);
+    expect((await router.fetch('tampered.apps.nextdeploy.test', '/z')).status).toBe(200);
+  });
+});
+
+describe('router endpoints', () => {
+  it('answers /__health on any host without reading KV', async () => {
+    await router.kvReads(true);
+    for (const host of [HOST, 'evil.example.com']) {
+      const res = await router.fetch(host, '/__health');
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe('ok\n');
+    }
+    expect((await router.kvReads()).reads).toBe(0);
+  });
+
+  it.each(['/.well-known/acme-challenge/tok-123', '/.well-known/pki-validation/fileauth.txt'])(
+    'passes %s untouched to the deployment, past the route table',
+    async (path) => {
+      expect(await upstreamUrlFor(HOST, `${path}?a=b`)).toBe(`https://shop.pages.dev${path}?a=b`);
+    },
+  );
+
+  it('routes other /.well-known paths through the table', async () => {
+    expect(await upstreamUrlFor(HOST, '/.well-known/security.txt')).toBe('https://wellknown.shop.pages.dev/.well-known/security.txt');
+  });
+});
+
+describe('KV reads', () => {
+  it('reads exactly one key, the active record, per request when the isolate cache is off', async () => {
+    await router.kvReads(true);
+    for (let i = 0; i < 5; i++) await (await router.fetch(HOST, `/blog/${i}`)).arrayBuffer();
+    await (await router.fetch('ghost.apps.nextdeploy.test', '/')).arrayBuffer();
+    expect(await router.kvReads()).toEqual({ reads: 6, keys: [...Array(5).fill('shop:active'), 'ghost:active'] });
+  });
+});
+
+describe('isolate cache', () => {
+  it('serves from the isolate copy within ISOLATE_CACHE_MS and sees a flip after it', async () => {
+    const cached = await startRouter({ upstreamPort: upstream.port, adminToken: null, vars: { ISOLATE_CACHE_MS: '400' } });
+    try {
+      const meta = { app: 'cached', defaultTarget: 'https://shop.pages.dev', routes: {} };
+      await seedVersion(cached.kv, { ...meta, version: 'v1' }, { live: true });
+      const version = async () => {
+        const res = await cached.fetch('cached.apps.nextdeploy.test', '/');
+        await res.arrayBuffer();
+        return res.headers.get('x-nextdeploy-version');
+      };
+      await cached.kvReads(true);
+      const seen = await Promise.all(Array.from({ length: 20 }, version));
+      expect(new Set(seen)).toEqual(new Set(['v1']));
+      expect((await cached.kvReads()).reads).toBe(1);
+      await seedVersion(cached.kv, { ...meta, version: 'v2' }, { live: true, previousVersion: 'v1' });
+      expect(await version()).toBe('v1');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await version()).toBe('v2');
+      expect((await cached.kvReads()).reads).toBe(1);
+    } finally {
+      await cached.dispose();
+    }
+  });
+});
+
+describe('KV outage', () => {
+  it('keeps serving the last known table, and answers 503 (not 500) for an app it never read', async () => {
+    const flaky = await startRouter({ upstreamPort: upstream.port, adminToken: null, vars: { ISOLATE_CACHE_MS: '50' } });
+    try {
+      await seedVersion(flaky.kv, { app: 'steady', version: 'v3', defaultTarget: 'https://shop.pages.dev', routes: {} }, { live: true });
+      expect((await flaky.fetch('steady.apps.nextdeploy.test', '/')).status).toBe(200);
+      await flaky.fetch('x.test', '/__test/kv-fail?on=1');
+      await new Promise((r) => setTimeout(r, 80));
+      const stale = await flaky.fetch('steady.apps.nextdeploy.test', '/');
+      expect(stale.status).toBe(200);
+      expect(stale.headers.get('x-nextdeploy-version')).toBe('v3');
+      const cold = await flaky.fetch('never-read.apps.nextdeploy.test', '/');
+      expect(cold.status).toBe(503);
+      expect(cold.headers.get('x-nextdeploy-error')).toBe('routes_unavailable');
+      expect(cold.headers.get('retry-after')).toBe('5');
+      expect((await flaky.kvReads()).keys).toEqual(expect.arrayContaining(['steady:active', 'never-read:active']));
+    } finally {
+      await flaky.dispose();
+    }
+  });
+});

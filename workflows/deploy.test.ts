@@ -1,0 +1,252 @@
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
+import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
+import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
+import { deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
+import type { NextdeployActivities } from '../activities/types.ts';
+import { createFakeActivities, createGate, type FakeBehaviour } from './fake-activities.ts';
+import { deployWorkflow } from './deploy.ts';
+import { rollbackWorkflow } from './rollback.ts';
+
+const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
+let env: TestWorkflowEnvironment;
+let workflowBundle: WorkflowBundleWithSourceMap;
+let counter = 0;
+
+beforeAll(async () => {
+  [env, workflowBundle] = await Promise.all([createTimeSkippingEnvironment(), bundleWorkflowCode({ workflowsPath, logger: quietLogger() })]);
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+
+function quietLogger() {
+  const noop = () => {};
+  return { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
+}
+
+function input(overrides: Record<string, unknown> = {}): DeployInput {
+  return parseDeployInput({
+    app: 'app123',
+    version: 'v2',
+    accountId: 'a'.repeat(32),
+    zoneId: 'b'.repeat(32),
+    kvNamespaceId: 'c'.repeat(32),
+    pagesProject: 'proj',
+    source: { type: 'git', branch: 'main' },
+    metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://proj.pages.dev', routes: { '/blog': 'https://proj.pages.dev/blog' } },
+    hostname: 'app123.nextdeploy.test',
+    checks: { paths: ['/', '/blog'], propagationWindowMs: 1_000, retryIntervalMs: 100 },
+    timing: { buildTimeoutMs: 20 * 60_000, domainTimeoutMs: 30 * 60_000, bakeMs: 0 },
+    ...overrides,
+  });
+}
+
+/** Runs one workflow on a fresh worker with the fakes; `during` gets the handle while it runs. */
+async function run(
+  inp: DeployInput,
+  behaviour: FakeBehaviour = {},
+  options: { gate?: keyof NextdeployActivities; during?: (h: WorkflowHandle<typeof deployWorkflow>, gate?: ReturnType<typeof createGate>) => Promise<void> } = {},
+) {
+  const gate = options.gate ? createGate(options.gate) : undefined;
+  const fake = createFakeActivities(behaviour, gate);
+  const taskQueue = `deploy-test-${++counter}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
+  const outcome = await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: `${deployWorkflowId(inp.app)}-${counter}`, args: [inp] });
+    if (options.during) await options.during(handle, gate);
+    const settled = await handle.result().then(
+      (result) => ({ result, error: undefined }),
+      (error: unknown) => ({ result: undefined, error }),
+    );
+    const progress = await handle.query(progressQuery);
+    return { ...settled, progress };
+  });
+  return { ...outcome, calls: fake.calls };
+}
+
+const COMPENSATIONS = new Set(['restoreDnsRecord', 'detachCustomDomain', 'markVersionFailed', 'restoreActive']);
+const compensationsOf = (calls: string[]) => calls.filter((c) => COMPENSATIONS.has(c));
+const failureType = (error: unknown) => ((error as WorkflowFailedError).cause as ApplicationFailure).type;
+const stepStatus = (progress: DeployProgress, name: string) => progress.steps.find((s) => s.name === name)?.status;
+
+async function waitForStatus(handle: WorkflowHandle, status: DeployProgress['status']): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if ((await handle.query(progressQuery)).status === status) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`workflow never reached ${status}`);
+}
+
+describe('the deploy workflow (time-skipping, fake activities)', () => {
+  it('goes live: every step in runbook order, nothing compensated', async () => {
+    const { result, error, progress, calls } = await run(input());
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ status: 'live', version: 'v2', liveVersion: 'v2', deployment: { id: 'dep-1' } } satisfies Partial<DeployResult>);
+    expect(calls).toEqual([
+      'preflight', 'triggerDeployment', 'awaitDeployment', 'upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain',
+      'writeVersionKeys', 'flipActive', 'runChecks',
+    ]);
+    expect(progress.status).toBe('live');
+    expect(progress.steps.map((s) => [s.name, s.status])).toEqual([
+      ['preflight', 'succeeded'], ['trigger', 'succeeded'], ['build', 'succeeded'], ['dns', 'succeeded'], ['domain', 'succeeded'],
+      ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
+    ]);
+    expect(progress.steps.every((s) => s.status === 'skipped' || (s.startedAt && s.endedAt))).toBe(true);
+  });
+
+  it('waits out a long build with backoff and reports the attempts', async () => {
+    const { result, progress } = await run(input(), { buildPendingAttempts: 12 });
+    expect(result?.status).toBe('live');
+    expect(progress.steps.find((s) => s.name === 'build')?.attempts).toBe(13);
+  });
+
+  it('fails with BUILD_FAILED naming the stage when the build fails, with nothing to undo', async () => {
+    const { error, progress, calls } = await run(input(), { buildOutcome: 'failure' });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect(failureType(error)).toBe(NOT_RETRYABLE.BUILD_FAILED);
+    expect(((error as WorkflowFailedError).cause as Error).message).toContain('stage build');
+    expect(compensationsOf(calls)).toEqual([]);
+    expect(progress.status).toBe('failed');
+    expect(stepStatus(progress, 'build')).toBe('failed');
+  });
+
+  it('fails with BUILD_TIMEOUT when the build never finishes within the build timeout', async () => {
+    const { error, progress, calls } = await run(input(), { buildPendingAttempts: Infinity });
+    expect(failureType(error)).toBe(NOT_RETRYABLE.BUILD_TIMEOUT);
+    expect(calls).not.toContain('upsertDnsRecord');
+    expect(progress.status).toBe('failed');
+  });
+
+  it('waits for a slow certificate and goes live', async () => {
+    const { result, progress } = await run(input(), { domainPendingAttempts: 40 });
+    expect(result?.status).toBe('live');
+    expect(progress.steps.find((s) => s.name === 'domain')?.attempts).toBe(41);
+  });
+
+  it('ends with DOMAIN_TIMEOUT when the certificate never comes, undoing domain then DNS', async () => {
+    const { error, calls, progress } = await run(input(), { domainPendingAttempts: Infinity });
+    expect(failureType(error)).toBe(NOT_RETRYABLE.DOMAIN_TIMEOUT);
+    expect(compensationsOf(calls)).toEqual(['detachCustomDomain', 'restoreDnsRecord']);
+    expect(stepStatus(progress, 'domain')).toBe('compensated');
+    expect(stepStatus(progress, 'dns')).toBe('compensated');
+  });
+
+  it('ends with DOMAIN_FAILED when the domain errors, and never detaches a domain it did not attach', async () => {
+    const { error, calls } = await run(input(), { domainOutcome: 'error', domainExisted: true });
+    expect(failureType(error)).toBe(NOT_RETRYABLE.DOMAIN_FAILED);
+    expect(compensationsOf(calls)).toEqual(['restoreDnsRecord']);
+  });
+
+  it('rolls back when the checks fail: full compensation in reverse order', async () => {
+    const { result, error, calls, progress } = await run(input(), { checksPassingRounds: 0 });
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ status: 'rolled_back', failureType: NOT_RETRYABLE.CHECKS_FAILED, liveVersion: 'v1' });
+    expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
+    expect(result?.compensations.map((c) => c.name)).toEqual(['flip-back', 'mark-version-failed', 'detach-domain', 'restore-dns']);
+    expect(progress.status).toBe('rolled_back');
+    expect(stepStatus(progress, 'checks')).toBe('failed');
+    expect(stepStatus(progress, 'flip')).toBe('compensated');
+  });
+
+  it('rolls back on a rollback signal during the bake', async () => {
+    const { result, calls, progress } = await run(input({ timing: { bakeMs: 10 * 60_000, bakeCheckIntervalMs: 30_000 } }), {}, {
+      during: async (handle) => {
+        await waitForStatus(handle, 'baking');
+        await handle.signal(rollbackSignal, { reason: 'users report 500s' });
+      },
+    });
+    expect(result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.SIGNAL });
+    expect(result?.reason).toContain('users report 500s');
+    expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
+    expect(stepStatus(progress, 'bake')).toBe('failed');
+  });
+
+  it('rolls back when a check fails during the bake, and stays live when the bake passes', async () => {
+    const failing = await run(input({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 30_000 } }), { checksPassingRounds: 3 });
+    expect(failing.result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.BAKE_CHECK_FAILED });
+    const passing = await run(input({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 60_000 } }));
+    expect(passing.result?.status).toBe('live');
+    expect(passing.calls.filter((c) => c === 'runChecks')).toHaveLength(6);
+  });
+
+  it('keeps compensating past a compensation that fails, and ends failed', async () => {
+    const { error, calls, progress } = await run(input(), { checksPassingRounds: 0, failingCompensations: ['markVersionFailed'] });
+    expect(failureType(error)).toBe(NOT_RETRYABLE.CHECKS_FAILED);
+    expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
+    expect(progress.status).toBe('failed');
+    expect(stepStatus(progress, 'kv-write')).toBe('compensation_failed');
+  });
+
+  const ALL_UNDO = ['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord'];
+  const cancellations: [string, keyof NextdeployActivities | 'bake', string[]][] = [
+    ['preflight', 'preflight', []],
+    ['trigger', 'triggerDeployment', []],
+    ['build', 'awaitDeployment', []],
+    ['dns', 'upsertDnsRecord', ['restoreDnsRecord']],
+    ['domain', 'attachCustomDomain', ['detachCustomDomain', 'restoreDnsRecord']],
+    ['kv-write', 'writeVersionKeys', ['markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']],
+    ['flip', 'flipActive', ALL_UNDO],
+    ['checks', 'runChecks', ALL_UNDO],
+    ['bake', 'bake', ALL_UNDO],
+  ];
+  it.each(cancellations)('undoes what was done when cancelled during %s', async (_step, where, expected) => {
+    const timing = where === 'bake' ? { bakeMs: 10 * 60_000 } : { bakeMs: 0 };
+    const { error, calls, progress } = await run(input({ timing }), {}, {
+      gate: where === 'bake' ? undefined : where,
+      during: async (handle, gate) => {
+        if (gate) {
+          await gate.entered;
+          await handle.cancel();
+          gate.release();
+        } else {
+          await waitForStatus(handle, 'baking');
+          await handle.cancel();
+        }
+      },
+    });
+    expect(error).toBeInstanceOf(WorkflowFailedError);
+    expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(compensationsOf(calls)).toEqual(expected);
+    expect(progress.status).toBe(expected.includes('restoreActive') ? 'rolled_back' : 'failed');
+  });
+});
+
+describe('the rollback workflow (time-skipping, fake activities)', () => {
+  it('flips to the named version and checks it', async () => {
+    const fake = createFakeActivities();
+    const taskQueue = `rollback-test-${++counter}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
+    const result = await worker.runUntil(
+      env.client.workflow.execute(rollbackWorkflow, {
+        taskQueue,
+        workflowId: `rollback-${counter}`,
+        args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v0', checks: { hostname: 'app123.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 1000, retryIntervalMs: 100 } }],
+      }),
+    );
+    expect(result).toMatchObject({ status: 'rolled_back', version: 'v0', liveVersion: 'v0' });
+    expect(fake.calls).toEqual(['resolveRollbackTarget', 'flipActive', 'runChecks']);
+  });
+
+  it('refuses a failed version', async () => {
+    const fake = createFakeActivities();
+    const taskQueue = `rollback-test-${++counter}`;
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
+    const error = await worker
+      .runUntil(
+        env.client.workflow.execute(rollbackWorkflow, {
+          taskQueue,
+          workflowId: `rollback-${counter}`,
+          args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v-failed', checks: { hostname: 'h.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 0, retryIntervalMs: 100 } }],
+        }),
+      )
+      .catch((e: unknown) => e);
+    expect(failureType(error)).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
+    expect(fake.calls).toEqual(['resolveRollbackTarget']);
+  });
+});

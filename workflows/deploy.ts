@@ -1,0 +1,267 @@
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { DeployInput } from '../core/deploy-input.ts';
+import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
+import {
+  DEPLOY_STEPS,
+  progressQuery,
+  rollbackSignal,
+  type DeployResult,
+  type RollbackRequest,
+} from '../core/workflow-contracts.ts';
+import type { CheckReport, DeploymentRef } from '../activities/types.ts';
+import { acts, checkOptions, pollOptions, UNDO, UPLOAD } from './activity-options.ts';
+import { call, failureTypeOf } from './failures.ts';
+import { ProgressTracker } from './progress.ts';
+import { Saga, describeError } from './saga.ts';
+
+/** The marker written into the Pages deployment so a retried trigger finds it instead of creating another. */
+export function deploymentMarker(app: string, version: string): string {
+  return `nextdeploy ${app}@${version}`;
+}
+
+/**
+ * The deploy runbook of DESIGN.md as one durable workflow (id `deploy-<app>`): preflight,
+ * Pages deployment, build, DNS, custom domain, version keys, flip, checks, bake. Every mutating
+ * step registers its compensation; a failure, a `rollback` signal or a cancellation runs them
+ * in reverse. Returns `live` or `rolled_back`; ends Failed (with the failure type) for `failed`
+ * and Cancelled when cancelled, after compensating.
+ */
+export async function deployWorkflow(input: DeployInput): Promise<DeployResult> {
+  const { app, version } = input;
+  const activatedBy = `workflow:${workflowInfo().workflowId}`;
+  const progress = new ProgressTracker(app, version, DEPLOY_STEPS);
+  const saga = new Saga();
+  /** Which step each compensation undoes, for the progress query. */
+  const undoes: Record<string, string> = Object.create(null);
+  const undo = (name: string, step: string, run: () => Promise<void>) => {
+    undoes[name] = step;
+    saga.add(name, run);
+  };
+
+  let rollback: RollbackRequest | null = null;
+  setHandler(progressQuery, () => progress.snapshot());
+  setHandler(rollbackSignal, (request) => {
+    rollback ??= { ...(request ?? {}) };
+  });
+  const rollbackFailure = () =>
+    ApplicationFailure.nonRetryable(`rollback requested by signal${rollback?.reason ? `: ${rollback.reason}` : ''}`, ROLLBACK_REASONS.SIGNAL);
+  /**
+   * Between steps: a rollback signal stops the run, and so does a cancellation that arrived while
+   * a step was finishing, before the next step registers a compensation for work it never did.
+   */
+  const stopIfRollbackRequested = () => {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('deploy cancelled');
+    if (rollback) throw rollbackFailure();
+  };
+
+  let deployment: DeploymentRef | undefined;
+  let liveVersion: string | null = null;
+  let wentLive = false;
+  /** Live before this deploy; what the flip's compensation restores. */
+  let previousVersion: string | null = null;
+  const kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app };
+  const checksHost = input.checks.hostname ?? input.hostname;
+  const runChecks = (summary: string, windowMs: number): Promise<CheckReport> =>
+    call(
+      acts.runChecks.executeWithOptions({ ...checkOptions(windowMs, input.checks.paths.length, input.checks.requestTimeoutMs), summary }, [
+        {
+          hostname: checksHost,
+          paths: input.checks.paths,
+          expectStatus: input.checks.expectStatus,
+          expectVersion: input.checks.expectVersionHeader ? version : null,
+          requestTimeoutMs: input.checks.requestTimeoutMs,
+          windowMs,
+          intervalMs: input.checks.retryIntervalMs,
+        },
+      ]),
+    );
+
+  try {
+    const pre = await progress.run(
+      'preflight',
+      () => call(acts.preflight.executeWithOptions({ summary: `preflight ${app}@${version}: token, zone, snapshot` }, [input])),
+      (r) => `zone ${r.zoneName}; live ${r.activeVersion ?? 'none'}; dns ${r.dnsRecord ? r.dnsRecord.type : 'none'}; domain ${r.domainExisted ? 'exists' : 'new'}`,
+    );
+    liveVersion = pre.activeVersion;
+    stopIfRollbackRequested();
+
+    // 1. A deployment is harmless until routed: nothing to compensate.
+    const dep = await progress.run(
+      'trigger',
+      () =>
+        call(
+          acts.triggerDeployment.executeWithOptions({ ...UPLOAD, summary: `Pages deployment of ${input.pagesProject} (${input.source.type})` }, [
+            { accountId: input.accountId, pagesProject: input.pagesProject, source: input.source, marker: deploymentMarker(app, version) },
+          ]),
+        ),
+      (d) => `${d.reused ? 'found' : 'created'} deployment ${d.id} (${d.url})`,
+    );
+    deployment = dep;
+    stopIfRollbackRequested();
+
+    // 2. Poll until the build succeeds; its retry timers are the durable backoff.
+    const t = input.timing;
+    const built = await progress.run(
+      'build',
+      () =>
+        call(
+          acts.awaitDeployment.executeWithOptions(
+            { ...pollOptions(t.buildTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for build of ${dep.shortId}` },
+            [{ accountId: input.accountId, pagesProject: input.pagesProject, deploymentId: dep.id }],
+          ),
+          NOT_RETRYABLE.BUILD_TIMEOUT,
+          `deployment ${dep.id} did not finish within ${t.buildTimeoutMs} ms`,
+        ),
+      (b) => `stage ${b.stage}: success`,
+    );
+    progress.update('build', { attempts: built.attempt });
+    stopIfRollbackRequested();
+
+    // 3. DNS. The compensation goes in first: a create that timed out may still have landed.
+    const target = `${input.pagesProject}.pages.dev`;
+    if (input.dns.enabled) {
+      const previous = pre.dnsRecord;
+      undo('restore-dns', 'dns', () =>
+        acts.restoreDnsRecord.executeWithOptions({ ...UNDO, summary: `restore DNS of ${input.hostname}` }, [
+          { zoneId: input.zoneId, hostname: input.hostname, target, previous },
+        ]),
+      );
+      await progress.run(
+        'dns',
+        () =>
+          call(
+            acts.upsertDnsRecord.executeWithOptions({ summary: `CNAME ${input.hostname} → ${target}` }, [
+              { zoneId: input.zoneId, hostname: input.hostname, target, proxied: input.dns.proxied },
+            ]),
+          ),
+        (r) => `${r.action} record ${r.recordId}`,
+      );
+    } else {
+      progress.skip('dns', 'dns disabled in the input');
+    }
+    stopIfRollbackRequested();
+
+    // 4. Custom domain: detach only what this deploy attached.
+    if (input.customDomain.enabled) {
+      const domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
+      if (!pre.domainExisted) {
+        undo('detach-domain', 'domain', () =>
+          acts.detachCustomDomain.executeWithOptions({ ...UNDO, summary: `detach ${input.hostname}` }, [domainArgs]),
+        );
+      }
+      await progress.run('domain', async () => {
+        const attached = await call(acts.attachCustomDomain.executeWithOptions({ summary: `attach ${input.hostname} to ${input.pagesProject}` }, [domainArgs]));
+        progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
+        const active = await call(
+          acts.awaitCustomDomain.executeWithOptions(
+            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for ${input.hostname} and its certificate` },
+            [domainArgs],
+          ),
+          NOT_RETRYABLE.DOMAIN_TIMEOUT,
+          `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
+        );
+        progress.update('domain', { attempts: active.attempt });
+        return active;
+      }, (a) => `${input.hostname}: ${a.status}`);
+    } else {
+      progress.skip('domain', 'custom domain disabled in the input');
+    }
+    stopIfRollbackRequested();
+
+    // 5. The version's own keys. Pushed after success: a VERSION_CONFLICT wrote nothing, and
+    // marking someone else's version failed would be wrong.
+    await progress.run(
+      'kv-write',
+      () =>
+        call(
+          acts.writeVersionKeys.executeWithOptions({ summary: `write KV keys of ${app}@${version}` }, [
+            { ...kv, version, pagesProject: input.pagesProject, metadata: input.metadata, deployment: { id: dep.id, shortId: dep.shortId, url: dep.url }, retention: input.versionsRetention },
+          ]),
+        ),
+      (w) => (w.written ? 'written' : 'already written with the same content'),
+    );
+    undo('mark-version-failed', 'kv-write', () =>
+      acts.markVersionFailed.executeWithOptions({ ...UNDO, summary: `mark ${app}@${version} failed` }, [{ ...kv, version, reason: 'deploy did not complete' }]),
+    );
+    stopIfRollbackRequested();
+
+    // 6. Flip. The compensation goes first (the write may land even if the call times out).
+    previousVersion = pre.activeVersion;
+    undo('flip-back', 'flip', () =>
+      acts.restoreActive.executeWithOptions({ ...UNDO, summary: `flip ${app} back to ${previousVersion ?? '(none)'}` }, [
+        { ...kv, failedVersion: version, previousVersion, activatedBy, reason: 'deploy rolled back' },
+      ]),
+    );
+    const flipped = await progress.run(
+      'flip',
+      () =>
+        call(
+          acts.flipActive.executeWithOptions({ summary: `flip ${app} to ${version}` }, [
+            { ...kv, version, allowedHosts: input.allowedHosts, activatedBy },
+          ]),
+        ),
+      (f) => `live: ${version} (was ${f.previousVersion ?? 'none'})`,
+    );
+    previousVersion = flipped.previousVersion;
+    wentLive = true;
+    liveVersion = version;
+
+    // 7. Checks, tolerating KV propagation.
+    await progress.run('checks', async () => {
+      const report = await runChecks(`checks on ${checksHost}`, input.checks.propagationWindowMs);
+      if (!report.ok) throw ApplicationFailure.nonRetryable(report.summary, NOT_RETRYABLE.CHECKS_FAILED);
+      return report;
+    }, (r) => r.summary);
+    stopIfRollbackRequested();
+
+    // 8. Bake: keep checking; a rollback signal or a failing round undoes the deploy.
+    if (t.bakeMs > 0) {
+      progress.setStatus('baking');
+      await progress.run('bake', async () => {
+        const end = Date.now() + t.bakeMs;
+        let rounds = 0;
+        for (;;) {
+          const remaining = end - Date.now();
+          if (remaining <= 0) break;
+          if (await condition(() => rollback !== null, Math.min(t.bakeCheckIntervalMs, remaining))) throw rollbackFailure();
+          const report = await runChecks(`bake checks on ${checksHost}`, 2 * input.checks.retryIntervalMs);
+          rounds += 1;
+          progress.update('bake', { detail: `${rounds} check rounds passed` });
+          if (!report.ok) throw ApplicationFailure.nonRetryable(`during bake: ${report.summary}`, ROLLBACK_REASONS.BAKE_CHECK_FAILED);
+        }
+        stopIfRollbackRequested();
+        return rounds;
+      }, (rounds) => `${rounds} check rounds passed`);
+    } else {
+      progress.skip('bake', 'bake window is 0');
+    }
+    progress.setStatus('live');
+    return { status: 'live', app, version, liveVersion: version, deployment: { id: dep.id, shortId: dep.shortId, url: dep.url }, compensations: [] };
+  } catch (err) {
+    const cancelled = isCancellation(err);
+    progress.setStatus('compensating');
+    const outcomes = await saga.compensate((o) => progress.recordCompensation(o, undoes[o.name]));
+    const compensationFailed = outcomes.some((o) => o.status === 'failed');
+    const type = cancelled ? ROLLBACK_REASONS.CANCELLED : failureTypeOf(err);
+    const rolledBack =
+      !compensationFailed && (wentLive || type === ROLLBACK_REASONS.SIGNAL || type === NOT_RETRYABLE.CHECKS_FAILED || type === ROLLBACK_REASONS.BAKE_CHECK_FAILED);
+    if (outcomes.some((o) => o.name === 'flip-back' && o.status === 'succeeded')) liveVersion = previousVersion;
+    progress.setStatus(rolledBack ? 'rolled_back' : 'failed');
+    if (cancelled) throw err;
+    const reason = `${type ?? 'ERROR'}: ${describeError(err)}${compensationFailed ? ' (some compensations failed; see progress)' : ''}`;
+    if (rolledBack) {
+      return {
+        status: 'rolled_back',
+        app,
+        version,
+        reason,
+        failureType: type,
+        liveVersion,
+        deployment: deployment && { id: deployment.id, shortId: deployment.shortId, url: deployment.url },
+        compensations: outcomes,
+      };
+    }
+    if (err instanceof ApplicationFailure && !compensationFailed) throw err;
+    throw ApplicationFailure.create({ type: type ?? NOT_RETRYABLE.CLOUDFLARE_ERROR, message: reason, nonRetryable: true, details: [outcomes] });
+  }
+}

@@ -1,0 +1,143 @@
+// Fakes of the activities for the workflow tests: every call is logged, each behaviour is
+// chosen per test, and a step can be held open (a gate) to cancel the workflow during it.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
+import type { NextdeployActivities } from '../activities/types.ts';
+
+/** How the fakes behave; the defaults make a deploy go live. */
+export interface FakeBehaviour {
+  /** Attempts the build stays pending before `buildOutcome`; Infinity = never finishes. */
+  buildPendingAttempts?: number;
+  buildOutcome?: 'success' | 'failure';
+  domainPendingAttempts?: number;
+  domainOutcome?: 'active' | 'error';
+  /** Check rounds that pass before the checks start failing (Infinity = always pass). */
+  checksPassingRounds?: number;
+  /** Compensations that fail (by activity name). */
+  failingCompensations?: string[];
+  activeVersion?: string | null;
+  dnsRecordExists?: boolean;
+  domainExisted?: boolean;
+}
+
+/** A gate: the named activity waits inside until `release()`; `entered` resolves when it is inside. */
+export interface Gate {
+  activity: keyof NextdeployActivities;
+  entered: Promise<void>;
+  release(): void;
+}
+
+export function createGate(activity: keyof NextdeployActivities): Gate & { open: () => Promise<void> } {
+  let markEntered!: () => void;
+  let release!: () => void;
+  const entered = new Promise<void>((r) => (markEntered = r));
+  const released = new Promise<void>((r) => (release = r));
+  return {
+    activity,
+    entered,
+    release,
+    open: async () => {
+      markEntered();
+      await released;
+    },
+  };
+}
+
+/** The fake activities and the log of what they were asked to do, in order. */
+export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: ReturnType<typeof createGate>) {
+  const calls: string[] = [];
+  let checkRounds = 0;
+  const b = {
+    buildPendingAttempts: 0,
+    buildOutcome: 'success',
+    domainPendingAttempts: 0,
+    domainOutcome: 'active',
+    checksPassingRounds: Infinity,
+    failingCompensations: [],
+    activeVersion: 'v1',
+    dnsRecordExists: true,
+    domainExisted: false,
+    ...behaviour,
+  } satisfies Required<FakeBehaviour>;
+  const enter = async (name: keyof NextdeployActivities) => {
+    calls.push(name);
+    if (gate?.activity === name) await gate.open();
+    if ((b.failingCompensations as string[]).includes(name)) throw ApplicationFailure.nonRetryable(`${name} broke`, NOT_RETRYABLE.CLOUDFLARE_ERROR);
+  };
+  const attempt = () => Context.current().info.attempt;
+
+  const activities: NextdeployActivities = {
+    async preflight() {
+      await enter('preflight');
+      return {
+        zoneName: 'nextdeploy.test',
+        activeVersion: b.activeVersion,
+        dnsRecord: b.dnsRecordExists
+          ? { id: 'rec-old', type: 'CNAME', name: 'app123.nextdeploy.test', content: 'old.pages.dev', proxied: true, ttl: 1 }
+          : null,
+        domainExisted: b.domainExisted,
+      };
+    },
+    async triggerDeployment() {
+      await enter('triggerDeployment');
+      return { id: 'dep-1', shortId: 'abc12345', url: 'https://abc12345.proj.pages.dev', reused: false };
+    },
+    async awaitDeployment() {
+      await enter('awaitDeployment');
+      if (attempt() <= b.buildPendingAttempts) throw ApplicationFailure.retryable(`stage build: active (attempt ${attempt()})`, RETRYABLE.STILL_PENDING);
+      if (b.buildOutcome === 'failure') throw ApplicationFailure.nonRetryable('stage build: failure: npm run build exited with 1', NOT_RETRYABLE.BUILD_FAILED);
+      return { stage: 'deploy', attempt: attempt() };
+    },
+    async upsertDnsRecord() {
+      await enter('upsertDnsRecord');
+      return { recordId: 'rec-old', action: 'updated' };
+    },
+    async restoreDnsRecord() {
+      await enter('restoreDnsRecord');
+    },
+    async attachCustomDomain() {
+      await enter('attachCustomDomain');
+      return { attachedByUs: !b.domainExisted };
+    },
+    async awaitCustomDomain() {
+      await enter('awaitCustomDomain');
+      if (attempt() <= b.domainPendingAttempts) throw ApplicationFailure.retryable(`domain pending (attempt ${attempt()})`, RETRYABLE.STILL_PENDING);
+      if (b.domainOutcome === 'error') throw ApplicationFailure.nonRetryable('domain status error: CAA record blocks issuance', NOT_RETRYABLE.DOMAIN_FAILED);
+      return { status: 'active', attempt: attempt() };
+    },
+    async detachCustomDomain() {
+      await enter('detachCustomDomain');
+    },
+    async writeVersionKeys() {
+      await enter('writeVersionKeys');
+      return { written: true };
+    },
+    async markVersionFailed() {
+      await enter('markVersionFailed');
+    },
+    async flipActive() {
+      await enter('flipActive');
+      return { previousVersion: b.activeVersion };
+    },
+    async restoreActive() {
+      await enter('restoreActive');
+    },
+    async resolveRollbackTarget(args) {
+      await enter('resolveRollbackTarget');
+      if (args.toVersion === 'v-failed') throw ApplicationFailure.nonRetryable('version v-failed is failed', NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
+      return { fromVersion: 'v2', toVersion: args.toVersion ?? 'v1' };
+    },
+    async runChecks(args) {
+      await enter('runChecks');
+      checkRounds += 1;
+      const ok = checkRounds <= b.checksPassingRounds;
+      return {
+        ok,
+        rounds: 1,
+        results: args.paths.map((path) => ({ path, ok, status: ok ? 200 : 502, version: args.expectVersion, error: null })),
+        summary: ok ? `${args.paths.length} paths OK` : `${args.paths[0]} answered 502`,
+      };
+    },
+  };
+  return { activities, calls };
+}
