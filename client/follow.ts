@@ -1,4 +1,4 @@
-import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { progressQuery, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
 import type { OutStream } from './io.ts';
 import { createPlainRenderer } from './render/plain.ts';
@@ -38,16 +38,16 @@ function failureMessage(err: unknown): { reason: string; failureType?: string } 
  * Polls the `progress` query while waiting for the workflow's result, feeding the renderer.
  * A workflow that fails (rather than returning a `failed` result) is turned into one.
  */
-export async function followWorkflow(handle: WorkflowHandle, app: string, version: string, renderer: ProgressRenderer, pollMs = 300): Promise<FollowOutcome> {
+export async function followWorkflow(client: Client, handle: WorkflowHandle, app: string, version: string, renderer: ProgressRenderer, pollMs = 300): Promise<FollowOutcome> {
   let progress: DeployProgress | undefined;
   let done = false;
   const poll = (async () => {
     while (!done) {
-      try {
-        progress = await handle.query(progressQuery);
-        renderer.update(progress);
-      } catch {
-        // Before the first workflow task the query has no answer yet; try again.
+      // Before the first workflow task the query has no answer yet; the next round asks again.
+      const answer = await queryProgress(client, handle, 5_000);
+      if (answer) {
+        progress = answer;
+        renderer.update(answer);
       }
       await new Promise((r) => setTimeout(r, pollMs));
     }
@@ -62,12 +62,24 @@ export async function followWorkflow(handle: WorkflowHandle, app: string, versio
     done = true;
     await poll;
   }
-  try {
-    progress = await handle.query(progressQuery);
-    renderer.update(progress);
-  } catch {
-    // A closed workflow answers queries only while a worker can replay it; keep the last answer.
+  // A closed workflow answers queries only while a worker can replay it; else keep the last answer.
+  const final = await queryProgress(client, handle, 5_000);
+  if (final) {
+    progress = final;
+    renderer.update(final);
   }
   renderer.finish();
   return { result, progress };
+}
+
+/**
+ * Asks a workflow for its progress, giving up after `timeoutMs`: a query waits for a worker, and
+ * a deploy whose worker is down must not hang `status` or a refusal.
+ */
+export async function queryProgress(client: Client, handle: WorkflowHandle, timeoutMs = 3_000): Promise<DeployProgress | null> {
+  try {
+    return await client.connection.withDeadline(Date.now() + timeoutMs, () => handle.query(progressQuery));
+  } catch {
+    return null;
+  }
 }

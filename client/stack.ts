@@ -2,11 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { withFileLock } from '../devstack/file-lock.ts';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { PROJECT_ROOT, tsxNodeArgs } from '../devstack/paths.ts';
 import { inspectStack, readStackInfo, stackPaths, type StackInfo } from '../devstack/stack-file.ts';
 import { CliError, EXIT, println, type CliIo } from './io.ts';
 
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 const SUPERVISOR = path.join(PROJECT_ROOT, 'devstack', 'embedded-stack-main.ts');
 
 function logTail(file: string, lines = 15): string {
@@ -58,7 +57,7 @@ export async function ensureStack(io: CliIo, target: StackInfo['cloudflareTarget
     const out = openSync(paths.supervisorLog, 'a');
     const env = { ...io.env };
     if (target === 'local') for (const name of Object.keys(env)) if (name.startsWith('CLOUDFLARE_API_TOKEN')) delete env[name];
-    const child = spawn(process.execPath, [TSX_CLI, SUPERVISOR, ...(target === 'api' ? ['--api'] : [])], {
+    const child = spawn(process.execPath, [...tsxNodeArgs(SUPERVISOR), ...(target === 'api' ? ['--api'] : [])], {
       cwd: PROJECT_ROOT,
       env,
       detached: true,
@@ -78,7 +77,7 @@ export async function ensureStack(io: CliIo, target: StackInfo['cloudflareTarget
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    child.kill('SIGTERM');
+    killGroup(child.pid!);
     throw new CliError([`The embedded stack did not start within 180 s; see ${paths.supervisorLog}`], EXIT.UNAVAILABLE);
   });
 }
@@ -86,4 +85,13 @@ export async function ensureStack(io: CliIo, target: StackInfo['cloudflareTarget
 /** The local Cloudflare's token (written by the stack, 0600). */
 export function localToken(): string {
   return readFileSync(stackPaths().localToken, 'utf8').trim();
+}
+
+/** Signals the supervisor's whole process group (it leads one: spawned detached). */
+export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is gone already.
+  }
 }

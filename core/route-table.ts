@@ -127,7 +127,10 @@ export function matchRoute(table: RouteTable, pathname: string): RouteMatch {
   return { route: null, target: table.defaultTarget };
 }
 
-/** The upstream URL for a request: the target's origin and base path, then the path and query as received. */
-export function upstreamUrl(target: CompiledTarget & { origin: string }, pathname: string, search: string): string {
-  return `${target.origin}${target.basePath}${pathname}${search}`;
+/**
+ * The upstream URL for a request: the target's origin and base path, then the path and query as
+ * received; null when the target is refused.
+ */
+export function upstreamUrl(target: CompiledTarget, pathname: string, search: string): string | null {
+  return target.origin === null ? null : `${target.origin}${target.basePath}${pathname}${search}`;
 }

@@ -6,7 +6,7 @@ import { TASK_QUEUE } from '../core/workflow-contracts.ts';
 import { cloudflareClient, ensureKvNamespace } from '../client/cloudflare.ts';
 import { deployRouter } from '../client/router-deploy.ts';
 import { readOrCreateSecret } from '../client/router-config.ts';
-import { PROJECT_ROOT, stateDir } from './paths.ts';
+import { PROJECT_ROOT, stateDir, tsxNodeArgs } from './paths.ts';
 import { removeStackInfo, stackPaths, writePrivateFile, writeStackInfo, type StackInfo } from './stack-file.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
 import { startLocalCloudflare } from '../cf-local/index.ts';
@@ -29,7 +29,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-const TSX_CLI = path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+/** The worker program the stack runs; `NEXTDEPLOY_WORKER_ENTRY` swaps it (a custom build, a test double). */
 const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
 
 async function waitForPoller(address: string, namespace: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
@@ -37,7 +37,7 @@ async function waitForPoller(address: string, namespace: string, worker: ChildPr
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (code ${worker.exitCode ?? worker.signalCode}) before polling; see its log`);
+      if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (code ${worker.exitCode ?? worker.signalCode}) before polling; see ${path.join(stackPaths().logs, 'worker.log')}`);
       const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
       if ((answer.pollers ?? []).length > 0) return;
       await new Promise((r) => setTimeout(r, 250));
@@ -125,7 +125,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     }
 
     const workerLog = openSync(path.join(paths.logs, 'worker.log'), 'a');
-    const worker = spawn(process.execPath, [TSX_CLI, WORKER_MAIN], { cwd: PROJECT_ROOT, env: workerEnv, stdio: ['ignore', workerLog, workerLog] });
+    const workerEntry = (options.env ?? process.env).NEXTDEPLOY_WORKER_ENTRY || WORKER_MAIN;
+    const worker = spawn(process.execPath, tsxNodeArgs(workerEntry), { cwd: PROJECT_ROOT, env: workerEnv, stdio: ['ignore', workerLog, workerLog] });
     const workerExited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     stops.push(() => stopChild(worker));
     await waitForPoller(temporal.address, temporal.namespace, worker, 90_000);

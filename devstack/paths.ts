@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
 /** The repository root (where package.json lives). */
@@ -14,3 +14,12 @@ export function stateDir(): string {
 
 /** Where provisioned tools (the Temporal binaries) live; shared by every state dir. */
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.nextdeploy', 'tools');
+
+/**
+ * Node arguments that run a TypeScript file in this very process (tsx's loader), unlike the tsx
+ * CLI, which forks: a background process's pid is then the process itself, and it leads its own
+ * process group, so stopping the group stops everything it started.
+ */
+export function tsxNodeArgs(file: string): string[] {
+  return ['--import', pathToFileURL(path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href, file];
+}

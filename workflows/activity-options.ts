@@ -53,6 +53,8 @@ export function pollOptions(totalMs: number, initialMs: number, maxMs: number): 
       initialInterval: initialMs,
       backoffCoefficient: 2,
       maximumInterval: maxMs,
+      // Explicit: the per-call options are merged over CALL's, whose attempt cap must not apply.
+      maximumAttempts: Number.POSITIVE_INFINITY,
       nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
     },
   };

@@ -23,7 +23,7 @@ export class ProgressTracker {
   }
 
   snapshot(): DeployProgress {
-    return structuredClone(this.state);
+    return JSON.parse(JSON.stringify(this.state)) as DeployProgress;
   }
 
   setStatus(status: DeployStatus): void {

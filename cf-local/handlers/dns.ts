@@ -60,23 +60,30 @@ function conflicts(ctx: Ctx, zoneId: string, rec: { type: string; name: string; 
   if ((rec.type === 'A' || rec.type === 'AAAA') && others.some(({ record: o }) => o.type === 'CNAME')) throw Errors.dnsCnameConflict();
 }
 
+/**
+ * A record as the API answers it, field order included:
+ * `{"id","name","type","content","proxiable","proxied","ttl","settings","meta","comment":null,"tags":[],"created_on","modified_on"}`
+ * (real listings quoted in public code, e.g. a DNS:Read listing with `"settings":{"flatten_cname":false}`
+ * on CNAMEs and `"comment":null`). The SDK types `comment` as an optional string and the schema as a
+ * required string; the API sends null for a record without a comment. No `data` for A/AAAA/CNAME/TXT.
+ */
 function build(id: string, v: ReturnType<typeof validate>, created: string, modified: string): RecordResponse {
-  const base = {
+  const fields = {
     id,
     name: v.name,
+    type: v.type,
     content: v.content,
     proxiable: PROXIABLE.has(v.type),
     proxied: PROXIABLE.has(v.type) ? Boolean(v.proxied) : false,
     ttl: v.ttl ?? 1,
-    settings: v.settings ?? {},
+    settings: v.settings ?? (v.type === 'CNAME' ? { flatten_cname: false } : {}),
     meta: {},
-    comment: v.comment ?? undefined,
+    comment: (v.comment ?? null) as string | undefined,
     tags: v.tags ?? [],
     created_on: created,
     modified_on: modified,
-  } satisfies Omit<RecordResponse.CNAMERecord, 'type'>;
-  const out = { ...base, type: v.type } as RecordResponse;
-  if (v.comment === undefined || v.comment === null) delete (out as { comment?: string }).comment;
+  } satisfies Omit<RecordResponse.CNAMERecord, 'type'> & { type: string };
+  const out = fields as RecordResponse;
   if (v.priority !== undefined) (out as { priority?: number }).priority = v.priority;
   if (v.data !== undefined) (out as { data?: unknown }).data = v.data;
   return out;

@@ -87,12 +87,35 @@ export function projectHost(name: string): string {
   return `${name}.${PAGES_DEV_SUFFIX}`;
 }
 
+/** The API's Deployment, typed by the SDK. */
+export type DeploymentView = Deployment;
+
 /**
- * The API's Deployment. `source` is typed as always present by the SDK, but Direct Upload
- * deployments have none (Cloudflare's API docs show `source` only for git-connected projects, and
- * wrangler tells Direct Upload projects by `!project.source`): the emulator answers `null` there.
+ * `source` is required by the schema and the SDK type, but a Direct Upload deployment has no
+ * repository: the emulator sends an empty-config source (owner/repo '' and deployments disabled)
+ * so typed clients parse it; projects without a repository carry no `source` at all (wrangler
+ * tells Direct Upload projects apart by `!project.source`).
  */
-export type DeploymentView = Omit<Deployment, 'source'> & { source: Deployment['source'] | null };
+function directUploadSource(branch: string): Deployment['source'] {
+  return {
+    type: 'github',
+    config: {
+      owner: '',
+      owner_id: '',
+      repo_name: '',
+      repo_id: '',
+      production_branch: branch,
+      deployments_enabled: false,
+      production_deployments_enabled: false,
+      pr_comments_enabled: false,
+      preview_deployment_setting: 'none',
+      preview_branch_includes: [],
+      preview_branch_excludes: [],
+      path_includes: [],
+      path_excludes: [],
+    },
+  };
+}
 
 export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): DeploymentView {
   const project = core.store.data.projects.find((p) => p.name === d.project_name);
@@ -116,7 +139,7 @@ export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): 
     build_config: d.build_config,
     env_vars: d.env_vars,
     is_skipped: false,
-    source: d.kind === 'git' && project?.source ? project.source : null,
+    source: d.kind === 'git' && project?.source ? project.source : directUploadSource(project?.production_branch ?? d.branch),
     uses_functions: Boolean(d.specialFiles?.['_worker.bundle'] || d.specialFiles?.['_worker.js']),
   };
   return view;
@@ -169,9 +192,8 @@ export function projectView(core: LocalCloudflareCore, p: ProjectRecord): Projec
     deployment_configs: p.deployment_configs,
     framework: p.framework,
     framework_version: p.framework_version,
-    // The SDK types these as Deployment; Direct Upload ones carry `source: null` (see DeploymentView).
-    latest_deployment: latest ? (deploymentView(core, latest) as Deployment) : null,
-    canonical_deployment: canonical ? (deploymentView(core, canonical) as Deployment) : null,
+    latest_deployment: latest ? deploymentView(core, latest) : null,
+    canonical_deployment: canonical ? deploymentView(core, canonical) : null,
     preview_script_name: `pages-worker--${p.id.slice(0, 7)}-preview`,
     production_script_name: `pages-worker--${p.id.slice(0, 7)}-production`,
     uses_functions: false,

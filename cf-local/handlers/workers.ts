@@ -108,6 +108,37 @@ function routeView(r: RouteRecord): RouteCreateResponse {
   return { id: r.id, pattern: r.pattern, ...(r.script ? { script: r.script } : {}) };
 }
 
+function versionId(s: ScriptRecord): string {
+  const h = s.etag.slice(0, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+function versionView(core: LocalCloudflareCore, s: ScriptRecord) {
+  return {
+    id: versionId(s),
+    number: 1,
+    metadata: { author_email: core.userDetails().email, source: 'api', created_on: s.modified_on, modified_on: s.modified_on },
+    annotations: { 'workers/triggered_by': 'upload' },
+    resources: {
+      bindings: s.bindings.map((b) => (b.type === 'secret_text' ? { type: b.type, name: b.name } : b)),
+      script: { etag: s.etag, handlers: ['fetch'], last_deployed_from: 'api' },
+      script_runtime: { compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model },
+    },
+  };
+}
+
+function scriptRouteView(core: LocalCloudflareCore, r: RouteRecord) {
+  const zone = core.store.data.zones.find((z) => z.id === r.zoneId);
+  return { id: r.id, pattern: r.pattern, script: r.script, zone_id: r.zoneId, zone_name: zone?.name };
+}
+
+function scriptOf(ctx: Ctx): ScriptRecord {
+  ctx.core.checkAccount(ctx.params.account_id);
+  const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+  if (!s) throw Errors.workerNotFound();
+  return s;
+}
+
 async function upload(ctx: Ctx) {
   ctx.core.checkAccount(ctx.params.account_id);
   if (!/^multipart\/form-data/i.test(ctx.contentType)) throw Errors.workerValidation('Expected a multipart/form-data upload with a metadata part.');
@@ -136,7 +167,8 @@ async function upload(ctx: Ctx) {
     meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
   }
   const rec = await putScript(ctx.core, ctx.params.script_name!, meta, modules);
-  return { result: scriptView(rec) };
+  // `deployment_id`: the version now serving (wrangler prints it as "Current Version ID").
+  return { result: { ...scriptView(rec), deployment_id: rec.etag.slice(0, 32) } };
 }
 
 export const workersRoutes: RouteDef[] = [
@@ -205,6 +237,178 @@ export const workersRoutes: RouteDef[] = [
     operation: 'workers.subdomains.get',
     permissions: SCRIPTS_READ,
     handler: () => ({ result: { subdomain: 'nextdeploy-local' } }),
+  },
+  // secrets (wrangler lists them before a deploy, and puts them one by one)
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/secrets`,
+    operation: 'workers.scripts.secrets.list',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return { result: s.bindings.filter((b) => b.type === 'secret_text').map((b) => ({ name: b.name, type: 'secret_text' })) };
+    },
+  },
+  {
+    method: 'PUT',
+    template: `${S}/{script_name}/secrets`,
+    operation: 'workers.scripts.secrets.update',
+    permissions: SCRIPTS_WRITE,
+    handler: async (ctx) => {
+      const s = scriptOf(ctx);
+      const body = ctx.json<{ name?: string; text?: string; type?: string }>();
+      if (!body.name || typeof body.text !== 'string') throw Errors.workerValidation('A secret needs a name and a text.');
+      const bindings = [...s.bindings.filter((b) => b.name !== body.name), { type: 'secret_text', name: body.name, text: body.text }];
+      await putScript(ctx.core, s.id, { main_module: s.main_module, bindings, compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model }, s.modules);
+      return { result: { name: body.name, type: 'secret_text' } };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/subdomain`,
+    operation: 'workers.scripts.subdomain.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      scriptOf(ctx);
+      return { result: { enabled: false, previews_enabled: false } };
+    },
+  },
+  {
+    method: 'POST',
+    template: `${S}/{script_name}/subdomain`,
+    operation: 'workers.scripts.subdomain.create',
+    permissions: SCRIPTS_WRITE,
+    handler: (ctx) => {
+      scriptOf(ctx);
+      // workers.dev is not emulated: the edge serves Workers by zone routes only.
+      return { result: { enabled: false, previews_enabled: false } };
+    },
+  },
+  // deployments / versions: the current script is one version at 100 % (what wrangler reads before and after a deploy)
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/deployments`,
+    operation: 'workers.scripts.deployments.list',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return {
+        result: {
+          deployments: [
+            {
+              id: versionId(s),
+              source: 'api',
+              strategy: 'percentage',
+              author_email: ctx.core.userDetails().email,
+              created_on: s.modified_on,
+              annotations: { 'workers/triggered_by': 'upload' },
+              versions: [{ version_id: versionId(s), percentage: 100 }],
+            },
+          ],
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/versions/{version_id}`,
+    operation: 'workers.scripts.versions.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      if (ctx.params.version_id !== versionId(s)) throw new CfApiError(404, { code: 10220, message: 'Version not found.' });
+      return { result: versionView(ctx.core, s) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/versions`,
+    operation: 'workers.scripts.versions.list',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return { result: { items: [versionView(ctx.core, s)] } };
+    },
+  },
+  // routes of one script across zones (wrangler deploy: PUT replaces them)
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/routes`,
+    operation: 'workers.scripts.routes.list',
+    permissions: ROUTES_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return { result: ctx.core.store.data.routes.filter((r) => r.script === s.id).map((r) => scriptRouteView(ctx.core, r)) };
+    },
+  },
+  {
+    method: 'PUT',
+    template: `${S}/{script_name}/routes`,
+    operation: 'workers.scripts.routes.update',
+    permissions: ROUTES_WRITE,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      const wanted = ctx.json<Array<{ pattern?: string; zone_id?: string; zone_name?: string; custom_domain?: boolean }>>();
+      if (!Array.isArray(wanted)) throw new CfApiError(400, { code: 10022, message: 'Expected an array of routes.' });
+      const resolved = wanted.map((w) => {
+        const pattern = String(w.pattern ?? '');
+        if (w.custom_domain) throw new CfApiError(400, { code: 10022, message: 'Custom domains for Workers are not emulated; use a route pattern.' });
+        const host = pattern.replace(/^https?:\/\//, '').split('/')[0]!.replace(/^\*\.?/, '');
+        const zone = ctx.core.store.data.zones.find((z) => (w.zone_id ? z.id === w.zone_id : w.zone_name ? z.name === w.zone_name : host === z.name || host.endsWith(`.${z.name}`)));
+        if (!zone) throw new CfApiError(400, { code: 10022, message: `Could not find a zone for route pattern "${pattern}".` });
+        return { pattern, zoneId: zone.id };
+      });
+      const d = ctx.core.store.data;
+      d.routes = d.routes.filter((r) => r.script !== s.id && !resolved.some((x) => x.pattern === r.pattern && x.zoneId === r.zoneId));
+      const added = resolved.map((x) => ({ id: hexId(), zoneId: x.zoneId, pattern: x.pattern, script: s.id }));
+      d.routes.push(...added);
+      ctx.core.persist();
+      return { result: added.map((r) => scriptRouteView(ctx.core, r)) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/settings`,
+    operation: 'workers.scripts.scriptAndVersionSettings.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return {
+        result: {
+          bindings: versionView(ctx.core, s).resources.bindings,
+          compatibility_date: s.compatibility_date,
+          compatibility_flags: s.compatibility_flags,
+          usage_model: s.usage_model,
+          logpush: false,
+          tail_consumers: [],
+          placement: {},
+          observability: { enabled: false },
+          tags: [],
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/accounts/{account_id}/workers/workers/{script_name}',
+    operation: 'workers.beta.workers.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return {
+        result: {
+          id: s.id,
+          name: s.id,
+          created_on: s.created_on,
+          updated_on: s.modified_on,
+          logpush: false,
+          observability: { enabled: false },
+          subdomain: { enabled: false, previews_enabled: false },
+          tags: [],
+          tail_consumers: [],
+        },
+      };
+    },
   },
   // routes
   {

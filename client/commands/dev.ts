@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startEmbeddedStack } from '../../devstack/embedded-stack.ts';
 import { withFileLock } from '../../devstack/file-lock.ts';
 import { inspectStack, stackPaths } from '../../devstack/stack-file.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
@@ -25,6 +24,8 @@ export const devCommand: CliCommand = {
         'Stop it with `npm run stop` first to run it here in the foreground.',
       ], EXIT.REFUSED);
     }
+    // Loaded here: the local Cloudflare brings workerd, which no other command needs to load.
+    const { startEmbeddedStack } = await import('../../devstack/embedded-stack.ts');
     const stack = await withFileLock(stackPaths().lock, () =>
       startEmbeddedStack({ mode: 'foreground', cloudflareTarget: target, env: io.env, log: (line) => println(io.stderr, line) }),
     );

@@ -105,7 +105,7 @@ export const initCommand: CliCommand = {
     const template = {
       accountId,
       zoneId: layers.zoneId ?? 'REPLACE with the zone id (dashboard → your domain → Overview → Zone ID)',
-      baseDomain: layers.baseDomain ?? 'REPLACE.with.your-domain.com',
+      baseDomain: layers.baseDomain ?? 'REPLACE with your domain, e.g. example.com',
       pagesProject: layers.pagesProject ?? 'my-next-app',
       ...(apiBaseUrl ? { apiBaseUrl } : {}),
       checkPaths: ['/'],

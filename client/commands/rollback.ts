@@ -96,7 +96,7 @@ export const rollbackCommand: CliCommand = {
       }
       const link = webUiLink(target, handle.workflowId, runId);
       if (link) println(out, `Web UI: ${link}`);
-      const { result } = await followWorkflow(handle, app, flags.to ?? '(previous)', rendererFor(out, json));
+      const { result } = await followWorkflow(temporal.client, handle, app, flags.to ?? '(previous)', rendererFor(out, json));
       const tookEffect = result.status === 'rolled_back' || (result.status === 'failed' && during);
       if (json) {
         io.stdout.write(`${JSON.stringify({ app, status: result.status, liveVersion: result.liveVersion, version: result.version, reason: result.reason ?? null, failureType: result.failureType ?? null, workflowId: handle.workflowId, webUi: link ?? null, rolledBack: tookEffect })}\n`);

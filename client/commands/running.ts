@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { deployWorkflowId, progressQuery, ROLLBACK_WORKFLOW_TYPE } from '../../core/workflow-contracts.ts';
+import { deployWorkflowId, ROLLBACK_WORKFLOW_TYPE } from '../../core/workflow-contracts.ts';
+import { queryProgress } from '../follow.ts';
 import { webUiLink, type Target } from '../target.ts';
 
 /** The refusal for a second deploy: which run is going on, how to watch it and how to stop it. */
@@ -12,8 +13,8 @@ export async function describeRunning(client: Client, target: Target, app: strin
     const description = await handle.describe();
     runId = description.runId;
     if (description.type === ROLLBACK_WORKFLOW_TYPE) what = 'a rollback';
-    const progress = await handle.query(progressQuery);
-    what += ` of version ${progress.version} (${progress.status}${progress.currentStep ? `, step ${progress.currentStep}` : ''})`;
+    const progress = await queryProgress(client, handle);
+    if (progress) what += ` of version ${progress.version} (${progress.status}${progress.currentStep ? `, step ${progress.currentStep}` : ''})`;
   } catch {
     // The refusal stands without the detail.
   }

@@ -128,7 +128,7 @@ export const startDeployCommand: CliCommand = {
         return EXIT.OK;
       }
 
-      const { result, progress } = await followWorkflow(handle, input.app, input.version, rendererFor(out, json));
+      const { result, progress } = await followWorkflow(temporal.client, handle, input.app, input.version, rendererFor(out, json));
       if (json) {
         const body: StartDeployJson = {
           ...base,

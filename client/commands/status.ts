@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { deployWorkflowId, progressQuery, type DeployProgress } from '../../core/workflow-contracts.ts';
+import { deployWorkflowId, type DeployProgress } from '../../core/workflow-contracts.ts';
+import { queryProgress } from '../follow.ts';
 import { resolveApp } from '../../core/config.ts';
 import { cloudflareClient, cloudflareFailure } from '../cloudflare.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
@@ -26,12 +27,8 @@ export async function runningWorkflow(client: Client, target: Target, app: strin
   try {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') return null;
-    let progress: DeployProgress | null = null;
-    try {
-      progress = await handle.query(progressQuery);
-    } catch {
-      // Not answered yet (no workflow task has run); the run is still reported.
-    }
+    // Unanswered (no worker, or no workflow task yet): the run is still reported.
+    const progress = await queryProgress(client, handle);
     return { workflowId: description.workflowId, runId: description.runId, type: description.type, webUi: webUiLink(target, description.workflowId, description.runId) ?? null, progress };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;

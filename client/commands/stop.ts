@@ -4,6 +4,7 @@ import { inspectStack, removeStackInfo } from '../../devstack/stack-file.ts';
 import { stateDir } from '../../devstack/paths.ts';
 import { EXIT, println, type CliIo } from '../io.ts';
 import type { CliCommand } from '../program.ts';
+import { killGroup } from '../stack.ts';
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -35,6 +36,8 @@ export const stopCommand: CliCommand = {
       // Already gone: the children are checked below.
     }
     if (!(await waitGone(pids, 30_000))) {
+      // The supervisor leads a process group holding everything it started.
+      if (info.mode === 'background') killGroup(info.pid, 'SIGKILL');
       for (const pid of pids) {
         try {
           process.kill(pid, 'SIGKILL');

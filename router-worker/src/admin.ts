@@ -15,6 +15,16 @@ export const ADMIN_PREFIX = '/__admin/';
  * the live one. Both need `Authorization: Bearer <ADMIN_TOKEN>`.
  */
 export async function handleAdmin(request: Request, url: URL, env: Env, config: RouterConfig): Promise<Response> {
+  try {
+    return await admin(request, url, env, config);
+  } catch (error) {
+    // KV reads failing (an outage): nothing was written, the caller may retry.
+    console.error(`nextdeploy-router: admin ${url.pathname} failed: ${String(error)}`);
+    return failure(503, RouterFailure.routesUnavailable, 'Service unavailable: Workers KV could not be read; nothing changed, retry shortly.', { 'retry-after': '5' });
+  }
+}
+
+async function admin(request: Request, url: URL, env: Env, config: RouterConfig): Promise<Response> {
   const refusal = await refuseUnauthorized(request, env.ADMIN_TOKEN);
   if (refusal !== null) return refusal;
   const action = url.pathname.slice(ADMIN_PREFIX.length);
@@ -85,15 +95,27 @@ async function switchVersion(kv: KVNamespace, app: string, version: string, stat
   const now = new Date().toISOString();
   const record = buildActiveRecord({ metadata: metadata.data, allowedHosts, previousVersion, activatedAt: now, activatedBy: `admin:${actor}` });
   // The flip is this one write; the versions list below is bookkeeping for people and tools.
-  await kv.put(kvKeys.active(app), JSON.stringify(record));
+  try {
+    await kv.put(kvKeys.active(app), JSON.stringify(record));
+  } catch (error) {
+    // e.g. KV's 1 write/s per key limit: nothing changed, the caller may simply retry.
+    return failure(503, RouterFailure.routesUnavailable, `Service unavailable: writing ${kvKeys.active(app)} failed (${String(error)}); nothing changed, retry shortly.`, { 'retry-after': '1' });
+  }
   invalidateApp(app);
   const versions = state.versions!.map((e): VersionEntry => {
     if (e.version === version) return { ...e, state: 'live', updatedAt: now };
     if (e.state === 'live' || (e.version === previousVersion && e.state !== 'failed')) return { ...e, state: 'retired', updatedAt: now };
     return e;
   });
-  await kv.put(kvKeys.versions(app), JSON.stringify(versions));
-  return Response.json({ app, version, changed: true, previousVersion, activatedAt: now, activatedBy: record.activatedBy });
+  let versionsListUpdated = true;
+  try {
+    await kv.put(kvKeys.versions(app), JSON.stringify(versions));
+  } catch (error) {
+    // The switch itself happened; only the list lags, and says so.
+    console.error(`nextdeploy-router: ${app}: switched to ${version} but writing the versions list failed: ${String(error)}`);
+    versionsListUpdated = false;
+  }
+  return Response.json({ app, version, changed: true, previousVersion, activatedAt: now, activatedBy: record.activatedBy, versionsListUpdated });
 }
 
 /** Who asked, for the record: `X-Nextdeploy-Actor` (tidied to a short token) or `router-admin`. */

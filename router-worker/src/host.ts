@@ -14,3 +14,19 @@ export function appFromHostname(hostname: string, appsDomain: string): string | 
   const label = host.slice(0, -suffix.length);
   return appNameSchema.safeParse(label).success ? label : null;
 }
+
+/** Bounded, so made-up hostnames cannot grow the isolate's memory. */
+const MAX_REMEMBERED_HOSTS = 1000;
+const remembered = new Map<string, string | null>();
+
+/** {@link appFromHostname}, remembered per isolate: the hot path skips the schema check. */
+export function appForHost(hostname: string, appsDomain: string): string | null {
+  const key = `${appsDomain} ${hostname}`;
+  let app = remembered.get(key);
+  if (app === undefined) {
+    app = appFromHostname(hostname, appsDomain);
+    if (remembered.size >= MAX_REMEMBERED_HOSTS) remembered.clear();
+    remembered.set(key, app);
+  }
+  return app;
+}

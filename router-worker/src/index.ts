@@ -1,7 +1,7 @@
 import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
 import { routerConfig } from './config.ts';
 import { failure, RouterFailure } from './failures.ts';
-import { appFromHostname } from './host.ts';
+import { appForHost } from './host.ts';
 import { lookupApp } from './lookup.ts';
 import { proxyRequest } from './proxy.ts';
 
@@ -10,7 +10,7 @@ import { proxyRequest } from './proxy.ts';
  * everything else must come to `<app>.<APPS_DOMAIN>` and is proxied to the deployment the app's
  * live route table picks.
  */
-async function fetch(request: Request, env: Env): Promise<Response> {
+async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname === '/__health') {
     return new Response('ok\n', { headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' } });
@@ -18,9 +18,9 @@ async function fetch(request: Request, env: Env): Promise<Response> {
   const config = routerConfig(env);
   if (url.pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(request, url, env, config);
 
-  const app = appFromHostname(url.hostname, config.appsDomain);
+  const app = appForHost(url.hostname, config.appsDomain);
   if (app === null) return failure(404, RouterFailure.unknownHost, 'Not found: this host is not an app served by this router.');
-  const found = await lookupApp(env.ROUTES, app, config);
+  const found = await lookupApp(env.ROUTES, app, config, (p) => ctx.waitUntil(p));
   switch (found.kind) {
     case 'missing':
       return failure(404, RouterFailure.appNotFound, `Not found: app "${app}" has no live version.`);

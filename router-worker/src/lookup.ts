@@ -27,15 +27,32 @@ const inflight = new Map<string, Promise<LookupResult>>();
  * The app's live route table. At most one KV read of `${app}:active` per call, none while the
  * isolate's copy is younger than `isolateCacheMs`; concurrent misses for one app share one read.
  * Missing and corrupt records are cached too, so unknown apps cannot make every request hit KV.
+ *
+ * A live table that expired less than another `isolateCacheMs` ago keeps serving while one
+ * background read (via `waitUntil`) refreshes it, so busy apps never wait on KV: reading a
+ * 10,000-route record takes milliseconds. Staleness stays bounded by 2 × `isolateCacheMs`.
  */
-export function lookupApp(kv: KVNamespace, app: string, config: RouterConfig): Promise<LookupResult> | LookupResult {
+export function lookupApp(
+  kv: KVNamespace,
+  app: string,
+  config: RouterConfig,
+  waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<LookupResult> | LookupResult {
   const entry = cache.get(app);
-  if (entry !== undefined && Date.now() < entry.expiresAt) return entry.result;
-  let pending = inflight.get(app);
-  if (pending === undefined) {
-    pending = refresh(kv, app, config, entry).finally(() => inflight.delete(app));
-    inflight.set(app, pending);
+  if (entry !== undefined) {
+    const now = Date.now();
+    if (now < entry.expiresAt) return entry.result;
+    if (waitUntil !== undefined && entry.result.kind === 'found' && now < entry.expiresAt + config.isolateCacheMs) {
+      if (!inflight.has(app)) waitUntil(startRefresh(kv, app, config, entry));
+      return entry.result;
+    }
   }
+  return inflight.get(app) ?? startRefresh(kv, app, config, entry);
+}
+
+function startRefresh(kv: KVNamespace, app: string, config: RouterConfig, entry: CacheEntry | undefined): Promise<LookupResult> {
+  const pending = refresh(kv, app, config, entry).finally(() => inflight.delete(app));
+  inflight.set(app, pending);
   return pending;
 }
 

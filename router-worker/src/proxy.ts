@@ -16,17 +16,12 @@ export function isCertificateValidationPath(pathname: string): boolean {
  * the default target's origin with their path as received.
  */
 export async function proxyRequest(request: Request, url: URL, table: RouteTable): Promise<Response> {
-  let target: CompiledTarget;
-  let upstream: string;
-  if (isCertificateValidationPath(url.pathname)) {
-    target = table.defaultTarget;
-    upstream = target.origin === null ? '' : `${target.origin}${url.pathname}${url.search}`;
-  } else {
-    target = matchRoute(table, url.pathname).target;
-    upstream = target.origin === null ? '' : upstreamUrl({ ...target, origin: target.origin }, url.pathname, url.search);
-  }
+  const acme = isCertificateValidationPath(url.pathname);
+  const target: CompiledTarget = acme ? table.defaultTarget : matchRoute(table, url.pathname).target;
+  // Validation requests go to the deployment's root, whatever base path the default target has.
+  const upstream = acme ? upstreamUrl({ ...target, basePath: '' }, url.pathname, url.search) : upstreamUrl(target, url.pathname, url.search);
   const versionHeader = { 'x-nextdeploy-version': table.version };
-  if (target.origin === null) {
+  if (upstream === null) {
     console.error(`nextdeploy-router: ${table.app}@${table.version} target ${target.url} refused: ${target.refusal}`);
     return failure(502, RouterFailure.targetRefused, 'Bad gateway: this route points at a target the router does not allow.', versionHeader);
   }

@@ -178,4 +178,25 @@ describe('admin API', () => {
     expect((await admin('/__admin/switch?app=constructor&version=v2', { method: 'POST' })).status).toBe(200);
     expect(await liveVersionServed('constructor')).toBe('v2');
   });
+
+  it('answers 503 when KV fails, and a failed flip changes nothing', async () => {
+    await seedVersion(router.kv, meta('kvdown', 'v1'), { live: true });
+    await seedVersion(router.kv, meta('kvdown', 'v2'));
+    const before = await router.kv.get(kvKeys.active('kvdown'));
+    try {
+      await router.fetch('x.test', '/__test/kv-fail?on=1&writes=1');
+      const write = await admin('/__admin/switch?app=kvdown&version=v2', { method: 'POST' });
+      expect(write.status).toBe(503);
+      expect(write.headers.get('x-nextdeploy-error')).toBe('routes_unavailable');
+      expect(await write.text()).toMatch(/nothing changed/);
+      await router.fetch('x.test', '/__test/kv-fail?on=1');
+      const read = await admin('/__admin/versions?app=kvdown');
+      expect(read.status).toBe(503);
+      await read.arrayBuffer();
+    } finally {
+      await router.fetch('x.test', '/__test/kv-fail?on=0');
+    }
+    expect(await router.kv.get(kvKeys.active('kvdown'))).toBe(before);
+    expect(await liveVersionServed('kvdown')).toBe('v1');
+  });
 });

@@ -1,13 +1,17 @@
 /**
  * Test and benchmark entry: the real router with its KV binding wrapped to count reads.
- * `GET /__test/kv-reads` answers `{ reads, keys }` (and resets with `?reset=1`);
- * `GET /__test/kv-fail?on=1|0` makes every KV read throw, as in a KV outage. Never deployed.
+ * `GET /__test/kv-reads` answers `{ reads, keys, lastOptions }` (and resets with `?reset=1`);
+ * `GET /__test/kv-fail?on=1|0[&writes=1]` makes every KV read (or with `writes`, every write)
+ * throw, as in a KV outage or rate limit. Never deployed.
  */
 import router from '../src/index.ts';
 
 let reads = 0;
 let failing = false;
+let failingWrites = false;
 let keys: string[] = [];
+/** The options of the latest read, e.g. `{ type: 'text', cacheTtl: 60 }`. */
+let lastOptions: unknown = null;
 const wrapped = new WeakMap<object, Env>();
 
 function countingKv(kv: KVNamespace): KVNamespace {
@@ -17,9 +21,14 @@ function countingKv(kv: KVNamespace): KVNamespace {
         return (key: string, ...rest: unknown[]) => {
           reads++;
           if (keys.length < 1000) keys.push(key);
+          lastOptions = rest[0] ?? null;
           if (failing) return Promise.reject(new Error('KV GET failed: 503 (simulated outage)'));
           return (target[property] as (...a: unknown[]) => unknown).call(target, key, ...rest);
         };
+      }
+      if (property === 'put') {
+        return (...args: Parameters<KVNamespace['put']>) =>
+          failingWrites ? Promise.reject(new Error('KV PUT failed: 429 (simulated rate limit)')) : target.put(...args);
       }
       const value = Reflect.get(target, property) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
@@ -28,18 +37,21 @@ function countingKv(kv: KVNamespace): KVNamespace {
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     // A string test first, so measured requests pay for no second URL parse.
     const url = request.url.includes('/__test/') ? new URL(request.url) : null;
     if (url?.pathname === '/__test/kv-fail') {
-      failing = url.searchParams.get('on') === '1';
-      return Response.json({ failing });
+      const on = url.searchParams.get('on') === '1';
+      failingWrites = on && url.searchParams.has('writes');
+      failing = on && !failingWrites;
+      return Response.json({ failing, failingWrites });
     }
     if (url?.pathname === '/__test/kv-reads') {
-      const body = { reads, keys };
+      const body = { reads, keys, lastOptions };
       if (url.searchParams.has('reset')) {
         reads = 0;
         keys = [];
+        lastOptions = null;
       }
       return Response.json(body);
     }
@@ -48,6 +60,6 @@ export default {
       counted = { ...env, ROUTES: countingKv(env.ROUTES) };
       wrapped.set(env, counted);
     }
-    return router.fetch(request, counted);
+    return router.fetch(request, counted, ctx);
   },
 } satisfies ExportedHandler<Env>;

@@ -146,7 +146,7 @@ export interface RunningRouter {
   fetch(host: string, path: string, init?: RequestInit): Promise<MfResponse>;
   kv: Kv;
   /** KV reads since the last reset, and which keys. */
-  kvReads(reset?: boolean): Promise<{ reads: number; keys: string[] }>;
+  kvReads(reset?: boolean): Promise<{ reads: number; keys: string[]; lastOptions: unknown }>;
   dispose(): Promise<void>;
 }
 
@@ -188,7 +188,7 @@ export async function startRouter(options: RouterOptions): Promise<RunningRouter
       mf.dispatchFetch(`https://${host}${p}`, init as never),
     kvReads: async (reset = true) => {
       const r = await mf.dispatchFetch(`https://reads.test/__test/kv-reads${reset ? '?reset=1' : ''}`);
-      return (await r.json()) as { reads: number; keys: string[] };
+      return (await r.json()) as { reads: number; keys: string[]; lastOptions: unknown };
     },
     dispose: () => mf.dispose(),
   };

@@ -172,6 +172,12 @@ describe('router endpoints', () => {
     },
   );
 
+  it('sends certificate validation to the deployment root even when the default target has a base path', async () => {
+    await seedVersion(router.kv, { app: 'based', version: 'v1', defaultTarget: 'https://shop.pages.dev/base', routes: {} }, { live: true });
+    expect(await upstreamUrlFor('based.apps.nextdeploy.test', '/.well-known/acme-challenge/t')).toBe('https://shop.pages.dev/.well-known/acme-challenge/t');
+    expect(await upstreamUrlFor('based.apps.nextdeploy.test', '/page')).toBe('https://shop.pages.dev/base/page');
+  });
+
   it('routes other /.well-known paths through the table', async () => {
     expect(await upstreamUrlFor(HOST, '/.well-known/security.txt')).toBe('https://wellknown.shop.pages.dev/.well-known/security.txt');
   });
@@ -182,13 +188,18 @@ describe('KV reads', () => {
     await router.kvReads(true);
     for (let i = 0; i < 5; i++) await (await router.fetch(HOST, `/blog/${i}`)).arrayBuffer();
     await (await router.fetch('ghost.apps.nextdeploy.test', '/')).arrayBuffer();
-    expect(await router.kvReads()).toEqual({ reads: 6, keys: [...Array(5).fill('shop:active'), 'ghost:active'] });
+    expect(await router.kvReads()).toEqual({
+      reads: 6,
+      keys: [...Array(5).fill('shop:active'), 'ghost:active'],
+      lastOptions: { type: 'text', cacheTtl: 60 },
+    });
   });
 });
 
 describe('isolate cache', () => {
-  it('serves from the isolate copy within ISOLATE_CACHE_MS and sees a flip after it', async () => {
-    const cached = await startRouter({ upstreamPort: upstream.port, adminToken: null, vars: { ISOLATE_CACHE_MS: '400' } });
+  it('serves its copy for ISOLATE_CACHE_MS, then refreshes in the background, then reads before answering', async () => {
+    const cached = await startRouter({ upstreamPort: upstream.port, adminToken: null, vars: { ISOLATE_CACHE_MS: '1000', CACHE_TTL_SECONDS: '300' } });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     try {
       const meta = { app: 'cached', defaultTarget: 'https://shop.pages.dev', routes: {} };
       await seedVersion(cached.kv, { ...meta, version: 'v1' }, { live: true });
@@ -200,11 +211,23 @@ describe('isolate cache', () => {
       await cached.kvReads(true);
       const seen = await Promise.all(Array.from({ length: 20 }, version));
       expect(new Set(seen)).toEqual(new Set(['v1']));
-      expect((await cached.kvReads()).reads).toBe(1);
+      expect(await cached.kvReads()).toMatchObject({ reads: 1, lastOptions: { cacheTtl: 300 } });
+
+      // Fresh: a flip is not seen yet, and KV is not read.
       await seedVersion(cached.kv, { ...meta, version: 'v2' }, { live: true, previousVersion: 'v1' });
       expect(await version()).toBe('v1');
-      await new Promise((r) => setTimeout(r, 500));
-      expect(await version()).toBe('v2');
+      expect((await cached.kvReads()).reads).toBe(0);
+
+      // Expired less than another 1000 ms ago: the stale copy answers while one read refreshes it.
+      await sleep(1100);
+      expect(await version()).toBe('v1');
+      await expect.poll(version, { timeout: 3000, interval: 20 }).toBe('v2');
+      expect((await cached.kvReads()).reads).toBe(1);
+
+      // Idle past both windows: the request waits for its one read and sees the flip at once.
+      await seedVersion(cached.kv, { ...meta, version: 'v3' }, { live: true, previousVersion: 'v2' });
+      await sleep(2100);
+      expect(await version()).toBe('v3');
       expect((await cached.kvReads()).reads).toBe(1);
     } finally {
       await cached.dispose();

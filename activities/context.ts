@@ -1,0 +1,81 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type Cloudflare from 'cloudflare';
+import { NOT_RETRYABLE } from '../core/failures.ts';
+import { cfCall, cfFind } from './errors.ts';
+
+/** What the activities need from the outside world; tests pass real-but-local ones. */
+export interface ActivityDeps {
+  /** The official SDK client, built with `maxRetries: 0` (see createCloudflareClient). */
+  cloudflare: Cloudflare;
+  /** When set, inputs naming another account/zone are refused: a worker acts for its own. */
+  accountId?: string;
+  zoneId?: string;
+  clock?: () => Date;
+  /** `host:port` the checks connect to instead of the hostname's address (the local edge). */
+  edgeConnectTo?: string;
+  /** Pause between polls inside one activity (checks). Default: real timers. */
+  sleep?: (ms: number) => Promise<void>;
+  log?: (message: string, fields?: Record<string, unknown>) => void;
+}
+
+/** The resolved dependencies plus the helpers every activity file uses. */
+export interface Ctx {
+  cf: Cloudflare;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+  edgeConnectTo: string | undefined;
+  log: (message: string, fields?: Record<string, unknown>) => void;
+  call: <T>(what: string, fn: () => Promise<T>) => Promise<T>;
+  find: <T>(what: string, fn: () => Promise<T>) => Promise<T | null>;
+  checkAccount(accountId: string): void;
+  checkZone(zoneId: string): void;
+}
+
+function activityLog(message: string, fields?: Record<string, unknown>): void {
+  try {
+    Context.current().log.info(message, fields);
+  } catch {
+    // Outside an activity (unit tests of helpers): nowhere to log.
+  }
+}
+
+export function createCtx(deps: ActivityDeps): Ctx {
+  // The SDK keeps the token; it is scrubbed from every failure message as a last line of defence.
+  const secrets = [deps.cloudflare.apiToken ?? ''].filter(Boolean);
+  return {
+    cf: deps.cloudflare,
+    now: deps.clock ?? (() => new Date()),
+    sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
+    edgeConnectTo: deps.edgeConnectTo,
+    log: deps.log ?? activityLog,
+    call: (what, fn) => cfCall(what, fn, secrets),
+    find: (what, fn) => cfFind(what, fn, secrets),
+    checkAccount(accountId) {
+      if (deps.accountId && deps.accountId !== accountId) {
+        throw ApplicationFailure.nonRetryable(`this worker acts for account ${deps.accountId}, not ${accountId}`, NOT_RETRYABLE.INVALID_INPUT);
+      }
+    },
+    checkZone(zoneId) {
+      if (deps.zoneId && deps.zoneId !== zoneId) {
+        throw ApplicationFailure.nonRetryable(`this worker acts for zone ${deps.zoneId}, not ${zoneId}`, NOT_RETRYABLE.INVALID_INPUT);
+      }
+    },
+  };
+}
+
+/** Heartbeats when running inside an activity; a no-op elsewhere. */
+export function heartbeat(details?: unknown): void {
+  try {
+    Context.current().heartbeat(details);
+  } catch {
+    // not in an activity
+  }
+}
+
+export function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}

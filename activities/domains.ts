@@ -1,0 +1,61 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
+import type { Ctx } from './context.ts';
+import { attempt } from './context.ts';
+import { CF_CODES, cloudflareCode } from './errors.ts';
+import type { DomainArgs } from './types.ts';
+
+interface DomainLike {
+  name: string;
+  status: string;
+  validation_data?: { status?: string; error_message?: string | null } | null;
+  verification_data?: { status?: string; error_message?: string | null } | null;
+}
+
+/** The project's custom domain `hostname`, or null. */
+export async function findDomain(ctx: Ctx, args: DomainArgs): Promise<DomainLike | null> {
+  return ctx.find(`pages.projects.domains.get ${args.hostname}`, async () =>
+    (await ctx.cf.pages.projects.domains.get(args.hostname, { account_id: args.accountId, project_name: args.pagesProject })) as unknown as DomainLike,
+  );
+}
+
+/** Step 4a: attach the custom domain; "already added" is success, and says we did not attach it. */
+export async function attachCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ attachedByUs: boolean }> {
+  ctx.checkAccount(args.accountId);
+  try {
+    await ctx.cf.pages.projects.domains.create(args.pagesProject, { account_id: args.accountId, name: args.hostname });
+    return { attachedByUs: true };
+  } catch (err) {
+    if (cloudflareCode(err) === CF_CODES.PAGES_DOMAIN_EXISTS && (await findDomain(ctx, args))) return { attachedByUs: false };
+    return ctx.call(`pages.projects.domains.create ${args.hostname}`, () => Promise.reject(err));
+  }
+}
+
+/**
+ * Step 4b, one poll: done when the domain and its certificate validation are active; DOMAIN_FAILED
+ * on error/blocked; otherwise STILL_PENDING (the retry policy waits, the workflow's window ends it).
+ */
+export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ status: string; attempt: number }> {
+  ctx.checkAccount(args.accountId);
+  const d = await findDomain(ctx, args);
+  if (!d) throw ApplicationFailure.nonRetryable(`custom domain ${args.hostname} is not on project ${args.pagesProject}`, NOT_RETRYABLE.DOMAIN_FAILED);
+  const validation = d.validation_data?.status;
+  if (d.status === 'error' || d.status === 'blocked' || validation === 'error') {
+    const why = d.validation_data?.error_message ?? d.verification_data?.error_message ?? d.status;
+    throw ApplicationFailure.nonRetryable(`custom domain ${args.hostname} is ${d.status}: ${why}`, NOT_RETRYABLE.DOMAIN_FAILED);
+  }
+  if (d.status === 'active' && (validation === undefined || validation === 'active')) return { status: 'active', attempt: attempt() };
+  throw ApplicationFailure.create({
+    type: RETRYABLE.STILL_PENDING,
+    message: `custom domain ${args.hostname} is ${d.status}${validation ? ` (certificate ${validation})` : ''}`,
+    nonRetryable: false,
+  });
+}
+
+/** Compensation of step 4 (only registered when this deploy attached it): detach; gone is fine. */
+export async function detachCustomDomain(ctx: Ctx, args: DomainArgs): Promise<void> {
+  ctx.checkAccount(args.accountId);
+  await ctx.find(`pages.projects.domains.delete ${args.hostname}`, () =>
+    ctx.cf.pages.projects.domains.delete(args.hostname, { account_id: args.accountId, project_name: args.pagesProject }),
+  );
+}

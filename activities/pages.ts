@@ -1,0 +1,91 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
+import type { Ctx } from './context.ts';
+import { attempt } from './context.ts';
+import { directUpload } from './direct-upload.ts';
+import type { DeploymentRef, PagesDeploymentArgs, TriggerArgs } from './types.ts';
+
+/** How many deployments (newest first) a retried trigger looks through for its marker. */
+const MARKER_SCAN_LIMIT = 50;
+
+interface DeploymentLike {
+  id: string;
+  short_id: string;
+  url: string;
+  created_on: string;
+  latest_stage: { name: string; status: string };
+  deployment_trigger?: { type?: string; metadata?: { branch?: string; commit_message?: string } };
+}
+
+const ref = (d: DeploymentLike, reused: boolean): DeploymentRef => ({ id: d.id, shortId: d.short_id, url: d.url, reused });
+const failedOrCancelled = (d: DeploymentLike) => d.latest_stage.status === 'failure' || d.latest_stage.status === 'canceled';
+
+/**
+ * A deployment an earlier attempt of this activity already created: it carries the marker in its
+ * commit message. A git build may not keep our commit message (Pages takes the branch HEAD's), so
+ * on a retry a git deployment of the same branch created after the activity was first scheduled
+ * counts too. Failed ones are skipped: a re-run of a failed deploy builds afresh.
+ */
+async function findExisting(ctx: Ctx, args: TriggerArgs, since: number | null): Promise<DeploymentLike | null> {
+  return ctx.call(`pages.projects.deployments.list ${args.pagesProject}`, async () => {
+    let seen = 0;
+    const list = ctx.cf.pages.projects.deployments.list(args.pagesProject, { account_id: args.accountId });
+    for await (const d of list as AsyncIterable<DeploymentLike>) {
+      if (++seen > MARKER_SCAN_LIMIT) break;
+      if (failedOrCancelled(d)) continue;
+      const meta = d.deployment_trigger?.metadata;
+      if (meta?.commit_message === args.marker) return d;
+      if (since !== null && args.source.type === 'git' && meta?.branch === args.source.branch && Date.parse(d.created_on) >= since) return d;
+    }
+    return null;
+  });
+}
+
+function firstScheduledMs(): number | null {
+  try {
+    const info = Context.current().info;
+    return info.attempt > 1 ? info.scheduledTimestampMs - 60_000 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Step 1: trigger the Pages deployment, at most once per (app, version). */
+export async function triggerDeployment(ctx: Ctx, args: TriggerArgs): Promise<DeploymentRef> {
+  ctx.checkAccount(args.accountId);
+  const existing = await findExisting(ctx, args, firstScheduledMs());
+  if (existing) {
+    ctx.log('found the deployment an earlier attempt created', { deploymentId: existing.id });
+    return ref(existing, true);
+  }
+  if (args.source.type === 'git') {
+    const d = await ctx.call(`pages.projects.deployments.create ${args.pagesProject}`, () =>
+      ctx.cf.pages.projects.deployments.create(args.pagesProject, {
+        account_id: args.accountId,
+        branch: args.source.branch,
+        commit_message: args.marker,
+      }),
+    );
+    return ref(d as unknown as DeploymentLike, false);
+  }
+  const d = await directUpload(ctx, { accountId: args.accountId, pagesProject: args.pagesProject, dir: args.source.path, branch: args.source.branch, marker: args.marker });
+  return ref(d as unknown as DeploymentLike, false);
+}
+
+/**
+ * Step 2, one poll: success when the `deploy` stage succeeded; BUILD_FAILED naming the stage on
+ * failure/cancel; otherwise STILL_PENDING, which the retry policy turns into a durable wait.
+ */
+export async function awaitDeployment(ctx: Ctx, args: PagesDeploymentArgs): Promise<{ stage: string; attempt: number }> {
+  ctx.checkAccount(args.accountId);
+  const d = (await ctx.call(`pages.projects.deployments.get ${args.deploymentId}`, () =>
+    ctx.cf.pages.projects.deployments.get(args.deploymentId, { account_id: args.accountId, project_name: args.pagesProject }),
+  )) as unknown as DeploymentLike & { is_skipped?: boolean; stages?: { name: string; status: string }[] };
+  const { name, status } = d.latest_stage;
+  if (d.is_skipped) throw ApplicationFailure.nonRetryable(`deployment ${d.id} was skipped by Pages`, NOT_RETRYABLE.BUILD_FAILED);
+  if (status === 'failure' || status === 'canceled') {
+    throw ApplicationFailure.nonRetryable(`deployment ${d.id} ended at stage ${name}: ${status}`, NOT_RETRYABLE.BUILD_FAILED);
+  }
+  if (name === 'deploy' && status === 'success') return { stage: name, attempt: attempt() };
+  throw ApplicationFailure.create({ type: RETRYABLE.STILL_PENDING, message: `deployment ${d.id} at stage ${name}: ${status}`, nonRetryable: false });
+}

@@ -1,0 +1,131 @@
+/**
+ * Starting deploys the way the CLI does (same workflow id, options and search attributes) and
+ * judging how they ended from the emulator's own state.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { parseDeployInput, type DeployInput, type DeployInputRaw } from '../core/deploy-input.ts';
+import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../core/search-attributes.ts';
+import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, progressQuery, TASK_QUEUE, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
+import { FAULT_PROJECT, type FaultStack } from './harness.ts';
+import { appKv } from './observe.ts';
+
+/** Choices of one test deploy; everything has a fast default. */
+export interface TestDeployOptions {
+  version?: string;
+  project?: string;
+  bakeMs?: number;
+  /** Overrides of the input's `timing` / `checks`. */
+  timing?: Partial<DeployInput['timing']>;
+  checks?: Partial<DeployInput['checks']>;
+  /** `git`: a git deployment (the emulator's build-time stages apply); default a Direct Upload. */
+  source?: 'git' | 'directory';
+}
+
+/** The hostname an app answers on (inside the zone, served by the router). */
+export function hostFor(app: string): string {
+  return `${app}.apps.nextdeploy.test`;
+}
+
+/** A small static build with the version in it, written under the stack's temp folder. */
+export function writeBuild(stack: FaultStack, app: string, version: string): string {
+  const dir = path.join(stack.dir, 'builds', app, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'index.html'), `<!doctype html><h1>${app} ${version}</h1>`);
+  writeFileSync(path.join(dir, 'about.html'), `<!doctype html><p>about ${app}</p>`);
+  return dir;
+}
+
+/** A validated deploy input, shaped like the CLI's for the embedded stack but with shorter waits. */
+export function testDeployInput(stack: FaultStack, app: string, options: TestDeployOptions = {}): DeployInput {
+  const version = options.version ?? 'v1';
+  const project = options.project ?? FAULT_PROJECT;
+  const raw: DeployInputRaw = {
+    app,
+    version,
+    accountId: stack.cf.accountId,
+    zoneId: stack.cf.zone.id,
+    kvNamespaceId: stack.kvNamespaceId,
+    pagesProject: project,
+    source: options.source === 'git' ? { type: 'git', branch: 'main' } : { type: 'directory', path: writeBuild(stack, app, version), branch: 'main' },
+    metadata: { app, version, defaultTarget: `https://${project}.pages.dev`, routes: { '/about': `https://${project}.pages.dev/about` } },
+    hostname: hostFor(app),
+    checks: { paths: ['/', '/about'], requestTimeoutMs: 5_000, propagationWindowMs: 15_000, retryIntervalMs: 200, ...options.checks },
+    timing: {
+      buildTimeoutMs: 120_000,
+      domainTimeoutMs: 120_000,
+      pollInitialIntervalMs: 100,
+      pollMaxIntervalMs: 1_000,
+      bakeMs: options.bakeMs ?? 0,
+      bakeCheckIntervalMs: 300,
+      ...options.timing,
+    },
+  };
+  return parseDeployInput(raw);
+}
+
+/** Starts `deploy-<app>` exactly as `start-deploy` does. */
+export function startDeploy(stack: FaultStack, input: DeployInput): Promise<WorkflowHandle> {
+  return stack.client().workflow.start(DEPLOY_WORKFLOW_TYPE, {
+    taskQueue: TASK_QUEUE,
+    workflowId: deployWorkflowId(input.app),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: APP_SEARCH_ATTRIBUTE, value: input.app },
+      { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
+    ],
+  });
+}
+
+/** The deploy's result, or the failure it ended with (as `{ error }`). */
+export async function outcome(handle: WorkflowHandle): Promise<{ result?: DeployResult; error?: Error & { cause?: unknown } }> {
+  try {
+    return { result: (await handle.result()) as DeployResult };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+/** The failure type deep in a workflow failure (ApplicationFailure.type), if any. */
+export function failureType(error: unknown): string | undefined {
+  let e = error as { type?: string; cause?: unknown } | undefined;
+  for (let i = 0; e && i < 5; i++) {
+    if (typeof e.type === 'string') return e.type;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+/** Polls the progress query until `predicate` holds (the worker must be alive to answer). */
+export async function waitForProgress(handle: WorkflowHandle, predicate: (p: DeployProgress) => boolean, timeoutMs = 60_000): Promise<DeployProgress> {
+  const deadline = Date.now() + timeoutMs;
+  let last: DeployProgress | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await handle.query(progressQuery);
+      if (predicate(last)) return last;
+    } catch {
+      // No workflow task has run yet.
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`progress did not reach the expected state within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+/** What the emulator holds for one app after its deploys. */
+export async function deployFacts(stack: FaultStack, app: string, project = FAULT_PROJECT) {
+  const state = stack.cf.state();
+  const marker = (version: string) => `nextdeploy ${app}@${version}`;
+  const host = hostFor(app);
+  const kv = await appKv(stack.cf, stack.kvNamespaceId, app);
+  return {
+    deploymentsOf: (version: string) => state.deployments.filter((d) => d.project_name === project && d.commit_message.includes(marker(version))),
+    dnsRecords: state.dnsRecords.filter((r) => r.record.name === host),
+    domains: state.domains.filter((d) => d.name === host),
+    active: kv.active,
+    versions: kv.versions,
+  };
+}

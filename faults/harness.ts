@@ -1,0 +1,163 @@
+/**
+ * The real stack the fault suite and the benchmarks run against: a Temporal dev server (in
+ * memory), the local Cloudflare with the router deployed into it under workerd, and worker
+ * processes spawned as children (`tsx worker/main.ts`) so a test can SIGKILL them.
+ *
+ *   const stack = await startFaultStack({ temporal: true });
+ *   const worker = await stack.spawnWorker();
+ *   …
+ *   await stack.stop();
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { cloudflareClient } from '../client/cloudflare.ts';
+import { deployRouter } from '../client/router-deploy.ts';
+import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
+import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import { startEdgeProxy, type EdgeProxy } from './edge-proxy.ts';
+import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from './worker-process.ts';
+
+/** The Pages project every fault-suite app deploys to (seeded, so no API call makes it). */
+export const FAULT_PROJECT = 'fault-proj';
+/** Title of the seeded KV namespace the router reads. */
+export const FAULT_KV_TITLE = 'nextdeploy-routes';
+
+/** Options of {@link startFaultStack}. */
+export interface FaultStackOptions {
+  /** Start a Temporal dev server (default true). */
+  temporal?: boolean;
+  /** Emulator delays (default: short ones so a deploy takes about a second). */
+  timing?: LocalCloudflareOptions['timing'];
+  rateLimit?: LocalCloudflareOptions['rateLimit'];
+  /** Extra tokens (e.g. one lacking a permission). */
+  tokens?: LocalCloudflareOptions['tokens'];
+  /** More Pages projects to seed besides {@link FAULT_PROJECT}. */
+  projects?: string[];
+}
+
+/** A running stack; everything it started stops in {@link FaultStack.stop}. */
+export interface FaultStack {
+  cf: LocalCloudflare;
+  temporal: RunningDevServer | undefined;
+  /** A client of the dev server (throws when started without Temporal). */
+  client(): Client;
+  /** The token every deploy uses: distinctive, so the secrets scan can look for it. */
+  token: string;
+  /** A 0600 file holding {@link FaultStack.token} (what workers get as CLOUDFLARE_API_TOKEN_FILE). */
+  tokenFile: string;
+  kvNamespaceId: string;
+  /** The proxy in front of the edge that workers send their synthetic checks through. */
+  edge: EdgeProxy;
+  /** The router's admin bearer token. */
+  adminToken: string;
+  /** A temp folder for logs, configs and builds; removed on stop. */
+  dir: string;
+  /** Starts a worker process polling the task queue; resolves once it polls. */
+  spawnWorker(options?: WorkerProcessOptions): Promise<WorkerProcess>;
+  /** Every worker process spawned so far (for log scans). */
+  workers: WorkerProcess[];
+  /** Lines captured from child processes the tests ran (CLI runs), for the secrets scan. */
+  captured: string[];
+  stop(): Promise<void>;
+}
+
+/** Short delays: builds of 5 × 30 ms stages, domains active after 150 ms. */
+export const FAST_TIMING = { buildStepMs: 30, directUploadStepMs: 20, domainActivationMs: 150 } as const;
+
+export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nextdeploy-faults-'));
+  mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  const token = `cfl_faulttoken_${randomBytes(18).toString('hex')}`;
+  const tokenFile = path.join(dir, 'cf-token');
+  writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    const cf = await startLocalCloudflare({
+      token,
+      timing: { ...FAST_TIMING, ...options.timing },
+      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      ...(options.tokens ? { tokens: options.tokens } : {}),
+      seed: {
+        projects: [FAULT_PROJECT, ...(options.projects ?? [])].map((name) => ({ name })),
+        kvNamespaces: [{ title: FAULT_KV_TITLE }],
+      },
+    });
+    stops.push(() => cf.stop());
+    const kvNamespaceId = cf.state().kvNamespaces.find((n) => n.title === FAULT_KV_TITLE)!.id;
+    const adminToken = randomBytes(24).toString('base64url');
+    await deployRouter(cloudflareClient(token, cf.apiBaseUrl), {
+      accountId: cf.accountId,
+      zoneId: cf.zone.id,
+      kvNamespaceId,
+      appsDomain: `apps.${cf.zone.name}`,
+      adminToken,
+    });
+
+    const edge = await startEdgeProxy(cf.edgeUrl);
+    stops.push(() => edge.stop());
+
+    let temporal: RunningDevServer | undefined;
+    let connection: Connection | undefined;
+    let client: Client | undefined;
+    if (options.temporal ?? true) {
+      temporal = await startTemporalDevServer({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
+      stops.push(() => temporal!.stop());
+      connection = await Connection.connect({ address: temporal.address });
+      stops.push(() => connection!.close());
+      client = new Client({ connection, namespace: temporal.namespace });
+    }
+
+    const workers: WorkerProcess[] = [];
+    stops.push(async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+    });
+    const stack: FaultStack = {
+      cf,
+      temporal,
+      client() {
+        if (!client) throw new Error('this fault stack was started without Temporal');
+        return client;
+      },
+      token,
+      tokenFile,
+      kvNamespaceId,
+      edge,
+      adminToken,
+      dir,
+      workers,
+      captured: [],
+      async spawnWorker(workerOptions = {}) {
+        if (!temporal) throw new Error('this fault stack was started without Temporal');
+        const worker = await spawnWorker(
+          {
+            temporalAddress: temporal.address,
+            namespace: temporal.namespace,
+            apiBaseUrl: cf.apiBaseUrl,
+            edgeUrl: edge.url,
+            tokenFile,
+            logFile: path.join(dir, 'logs', `worker-${workers.length + 1}.log`),
+          },
+          workerOptions,
+        );
+        workers.push(worker);
+        return worker;
+      },
+      async stop() {
+        await stopAll();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+    return stack;
+  } catch (err) {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

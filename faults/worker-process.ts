@@ -1,0 +1,139 @@
+/**
+ * A real worker process (`tsx worker/main.ts`), so a fault test can SIGKILL it mid-step and start
+ * another, as a crash in production would.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { TASK_QUEUE } from '../core/workflow-contracts.ts';
+import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { TSX_IMPORT } from './tsx-loader.ts';
+
+const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
+
+/** Where the worker connects (filled in by the harness). */
+export interface WorkerTarget {
+  temporalAddress: string;
+  namespace: string;
+  apiBaseUrl: string;
+  edgeUrl: string;
+  tokenFile: string;
+  logFile: string;
+}
+
+/** Per-worker choices a test may make. */
+export interface WorkerProcessOptions {
+  /** Extra environment (e.g. a rate limit for the fleet benchmark). */
+  env?: NodeJS.ProcessEnv;
+  /** A different token file (e.g. a token lacking a permission). */
+  tokenFile?: string;
+  /** How long to wait for the worker to poll (default 90 s: tsx compiles the worker first). */
+  readyTimeoutMs?: number;
+}
+
+/** A running worker process. */
+export interface WorkerProcess {
+  pid: number;
+  child: ChildProcess;
+  logFile: string;
+  /** Resolves with the exit code (or signal) once the process ends. */
+  exited: Promise<number | string | null>;
+  /** SIGKILL: no shutdown, no heartbeat, no goodbye — a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL after a grace period. */
+  stop(): Promise<void>;
+  /** The log so far. */
+  log(): string;
+}
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // The worker gets exactly the settings below, never the developer's own.
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(CLOUDFLARE_|NEXTDEPLOY_|TEMPORAL_|VITEST|NODE_OPTIONS)/.test(key)) continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+/** Waits until a poller of this process (identity `<pid>@host`) is on the task queue. */
+async function waitForPoller(target: WorkerTarget, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const connection = await Connection.connect({ address: target.temporalAddress });
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`worker ${child.pid} exited (${child.exitCode ?? child.signalCode}) before polling:\n${tail(target.logFile)}`);
+      }
+      const answer = await connection.workflowService.describeTaskQueue({ namespace: target.namespace, taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
+      if ((answer.pollers ?? []).some((p) => (p.identity ?? '').startsWith(`${child.pid}@`))) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`worker ${child.pid} did not poll ${TASK_QUEUE} within ${timeoutMs} ms:\n${tail(target.logFile)}`);
+  } finally {
+    await connection.close();
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
+  const out = openSync(target.logFile, 'a');
+  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a second process, and a
+  // SIGKILL of the first would leave the real worker running.
+  const child = spawn(process.execPath, ['--import', TSX_IMPORT, WORKER_MAIN], {
+    cwd: PROJECT_ROOT,
+    env: {
+      ...baseEnv(),
+      TEMPORAL_ADDRESS: target.temporalAddress,
+      TEMPORAL_NAMESPACE: target.namespace,
+      CLOUDFLARE_API_TOKEN_FILE: options.tokenFile ?? target.tokenFile,
+      CLOUDFLARE_API_BASE_URL: target.apiBaseUrl,
+      CLOUDFLARE_BASE_URL: target.apiBaseUrl,
+      NEXTDEPLOY_EDGE_URL: target.edgeUrl,
+      ...options.env,
+    },
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<number | string | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
+  const ended = () => child.exitCode !== null || child.signalCode !== null;
+  const worker: WorkerProcess = {
+    pid: child.pid!,
+    child,
+    logFile: target.logFile,
+    exited,
+    async kill() {
+      if (!ended()) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (ended()) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
+    log: () => {
+      try {
+        return readFileSync(target.logFile, 'utf8');
+      } catch {
+        return '';
+      }
+    },
+  };
+  try {
+    await waitForPoller(target, child, options.readyTimeoutMs ?? 90_000);
+  } catch (err) {
+    await worker.kill();
+    throw err;
+  }
+  return worker;
+}
