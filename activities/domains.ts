@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { attempt } from './context.ts';
@@ -49,6 +50,7 @@ export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ s
     type: RETRYABLE.STILL_PENDING,
     message: `custom domain ${args.hostname} is ${d.status}${validation ? ` (certificate ${validation})` : ''}`,
     nonRetryable: false,
+    category: ApplicationFailureCategory.BENIGN,
   });
 }
 

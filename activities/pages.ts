@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { attempt } from './context.ts';
@@ -87,5 +88,6 @@ export async function awaitDeployment(ctx: Ctx, args: PagesDeploymentArgs): Prom
     throw ApplicationFailure.nonRetryable(`deployment ${d.id} ended at stage ${name}: ${status}`, NOT_RETRYABLE.BUILD_FAILED);
   }
   if (name === 'deploy' && status === 'success') return { stage: name, attempt: attempt() };
-  throw ApplicationFailure.create({ type: RETRYABLE.STILL_PENDING, message: `deployment ${d.id} at stage ${name}: ${status}`, nonRetryable: false });
+  // BENIGN: a poll that finds the build running is not an error worth a warning in the worker log.
+  throw ApplicationFailure.create({ type: RETRYABLE.STILL_PENDING, message: `deployment ${d.id} at stage ${name}: ${status}`, nonRetryable: false, category: ApplicationFailureCategory.BENIGN });
 }

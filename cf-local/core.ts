@@ -15,7 +15,12 @@ import { hexId } from './http.ts';
 import { Faults, Observations, RateLimiter, type RateLimitConfig } from './observe.ts';
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
 import { WorkerRuntime, type OutboundHandler } from './runtime.ts';
-import { Store, type ProjectRecord, type StageName, type TokenRecord } from './state.ts';
+import { Store, type ProjectRecord, type ScriptRecord, type StageName, type TokenRecord } from './state.ts';
+
+/** The Worker that runs a Pages deployment's `_worker.js`. */
+export function pagesFunctionName(deploymentId: string): string {
+  return `pages-fn-${deploymentId}`;
+}
 
 export interface TokenConfig {
   /** The secret the client sends as `Authorization: Bearer <value>`. */
@@ -74,6 +79,8 @@ export interface CoreOptions {
   outbound: OutboundHandler;
   /** Permission-group names from the OpenAPI schema, when that module is present. */
   schemaPermissionGroups?: string[];
+  /** Static files of a Pages deployment, for its Functions' `ASSETS` binding. */
+  pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
 }
 
 function globMatch(glob: string, value: string): boolean {
@@ -104,6 +111,7 @@ export class LocalCloudflareCore {
     this.runtime = new WorkerRuntime({
       persistDir: options.stateDir ? `${options.stateDir}/miniflare` : undefined,
       outbound: options.outbound,
+      ...(options.pagesAssets ? { pagesAssets: options.pagesAssets } : {}),
     });
     this.configureTokens();
     this.seedDefaults();
@@ -285,17 +293,41 @@ export class LocalCloudflareCore {
 
   // --- runtime sync ----------------------------------------------------------------------
 
+  /** Uploaded scripts plus one Worker per Pages deployment that carries a `_worker.js` (advanced-mode Functions). */
+  runtimeScripts(): ScriptRecord[] {
+    const pages: ScriptRecord[] = [];
+    for (const d of this.store.data.deployments) {
+      const code = d.specialFiles?.['_worker.js'];
+      if (!code || d.failAt) continue;
+      const project = this.store.data.projects.find((p) => p.name === d.project_name);
+      const cfg = project?.deployment_configs[d.environment];
+      pages.push({
+        id: pagesFunctionName(d.id),
+        created_on: d.created_on,
+        modified_on: d.created_on,
+        etag: d.id,
+        main_module: '_worker.js',
+        modules: [{ name: '_worker.js', type: 'esm', base64: code }],
+        bindings: [{ type: 'pages_assets', name: 'ASSETS', deployment_id: d.id }],
+        compatibility_date: cfg?.compatibility_date || '2025-01-01',
+        compatibility_flags: cfg?.compatibility_flags ?? [],
+        usage_model: 'standard',
+      });
+    }
+    return [...this.store.data.scripts, ...pages];
+  }
+
   async syncRuntime(): Promise<void> {
     await this.runtime.apply(
       this.store.data.kvNamespaces.map((n) => n.id),
-      this.store.data.scripts,
+      this.runtimeScripts(),
     );
   }
 
   async startRuntime(): Promise<void> {
     await this.runtime.start(
       this.store.data.kvNamespaces.map((n) => n.id),
-      this.store.data.scripts,
+      this.runtimeScripts(),
     );
   }
 

@@ -1,5 +1,5 @@
 /** Pages Direct Upload end to end through the SDK (upload JWT → check-missing → upload → upsert-hashes → manifest deployment), then the files from the edge by Host header. */
-import Cloudflare from 'cloudflare';
+import Cloudflare, { toFile } from 'cloudflare';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLocalCloudflare, type LocalCloudflare } from './index.ts';
 import { assetHash, until } from './test-support.ts';
@@ -87,4 +87,53 @@ it('refuses asset calls without a valid upload JWT, and a manifest naming files 
     .catch((e: unknown) => e);
   expect((bad as InstanceType<typeof Cloudflare.APIError>).status).toBe(400);
   expect(cf.state().deployments.length).toBe(before);
+});
+
+it('runs a deployment _worker.js (advanced-mode Functions) with ASSETS, and applies _redirects, _headers and _routes.json', async () => {
+  await client.pages.projects.create({ account_id: cf.accountId, name: 'fn', production_branch: 'main' });
+  const manifest = await upload('fn', {
+    '/index.html': { body: '<h1>static home</h1>', type: 'text/html' },
+    '/static/a.txt': { body: 'plain asset', type: 'text/plain' },
+  });
+  const worker = `export default {
+    async fetch(request, env) {
+      const url = new URL(request.url);
+      if (url.pathname.startsWith('/api/')) return Response.json({ fn: true, path: url.pathname });
+      const asset = await env.ASSETS.fetch(request);
+      return new Response((await asset.text()) + ' (via fn)', asset);
+    },
+  };`;
+  const d = await client.pages.projects.deployments.create('fn', {
+    account_id: cf.accountId,
+    branch: 'main',
+    manifest: JSON.stringify(manifest),
+    '_worker.js': await toFile(Buffer.from(worker), '_worker.js', { type: 'application/javascript+module' }),
+    '_routes.json': await toFile(Buffer.from(JSON.stringify({ version: 1, include: ['/*'], exclude: ['/static/*'] })), '_routes.json'),
+    _redirects: await toFile(Buffer.from('/old /static/a.txt 301\n/blog/* /api/posts/:splat 200\n'), '_redirects'),
+    _headers: await toFile(Buffer.from('/static/*\n  X-Frame-Options: DENY\n  Cache-Control: max-age=60\n'), '_headers'),
+  });
+  await until(() => client.pages.projects.deployments.get(d.id, { account_id: cf.accountId, project_name: 'fn' }), (x) => x.latest_stage.status === 'success');
+
+  const api = await cf.edgeRequest('fn.pages.dev', '/api/hello');
+  expect(JSON.parse(api.body)).toEqual({ fn: true, path: '/api/hello' });
+  expect(api.headers['x-cf-local-deployment']).toBe(d.id);
+  expect((await cf.edgeRequest('fn.pages.dev', '/')).body).toBe('<h1>static home</h1> (via fn)');
+  const excluded = await cf.edgeRequest('fn.pages.dev', '/static/a.txt');
+  expect(excluded.body).toBe('plain asset');
+  expect(excluded.headers['x-frame-options']).toBe('DENY');
+  expect(excluded.headers['cache-control']).toBe('max-age=60');
+  const moved = await cf.edgeRequest('fn.pages.dev', '/old');
+  expect(moved.status).toBe(301);
+  expect(moved.headers.location).toBe('/static/a.txt');
+
+  // A _worker.js that does not start fails the deployment at its deploy stage.
+  const broken = await client.pages.projects.deployments.create('fn', {
+    account_id: cf.accountId,
+    branch: 'main',
+    manifest: JSON.stringify(manifest),
+    '_worker.js': await toFile(Buffer.from('export default { fetch( }'), '_worker.js'),
+  });
+  const failed = await until(() => client.pages.projects.deployments.get(broken.id, { account_id: cf.accountId, project_name: 'fn' }), (x) => x.latest_stage.status === 'failure');
+  expect(failed.latest_stage.name).toBe('deploy');
+  expect((await cf.edgeRequest('fn.pages.dev', '/api/x')).headers['x-cf-local-deployment']).toBe(d.id);
 });

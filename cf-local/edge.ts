@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
-import type { LocalCloudflareCore } from './core.ts';
+import { pagesFunctionName, type LocalCloudflareCore } from './core.ts';
 import { domainStatus, isLive, latestForBranch, productionDeployment, stageState } from './handlers/pages.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
@@ -50,6 +50,90 @@ export function routeMatches(pattern: string, host: string, pathname: string): b
   const pathPat = slash === -1 ? '/*' : p.slice(slash);
   const toRe = (glob: string) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
   return toRe(hostPat).test(host) && toRe(pathPat).test(pathname);
+}
+
+
+/** A Pages path pattern (`/blog/*`, `/users/:id`) as a RegExp with named groups (`splat`, placeholders). */
+function pathPattern(pattern: string): RegExp {
+  let re = '';
+  let splat = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '*') {
+      re += splat ? '.*' : '(?<splat>.*)';
+      splat = true;
+    }
+    else if (c === ':' && /[A-Za-z]/.test(pattern[i + 1] ?? '')) {
+      const name = /^[A-Za-z]\w*/.exec(pattern.slice(i + 1))![0];
+      re += `(?<${name}>[^/]+)`;
+      i += name.length;
+    } else re += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+interface RedirectRule {
+  from: RegExp;
+  to: string;
+  status: number;
+}
+
+/** `_redirects`: `/from /to [status]` per line (splats and placeholders; 200 = rewrite). developers.cloudflare.com/pages/configuration/redirects */
+export function parseRedirects(text: string): RedirectRule[] {
+  const rules: RedirectRule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const [from, to, status] = line.split(/\s+/);
+    if (!from || !to || !from.startsWith('/')) continue;
+    rules.push({ from: pathPattern(from), to, status: status ? Number(status) : 302 });
+  }
+  return rules;
+}
+
+interface HeaderRule {
+  pattern: RegExp;
+  set: Array<[string, string]>;
+  detach: string[];
+}
+
+/** `_headers`: a path pattern line, then indented `Name: value` (or `! Name`) lines. developers.cloudflare.com/pages/configuration/headers */
+export function parseHeaders(text: string): HeaderRule[] {
+  const rules: HeaderRule[] = [];
+  let current: HeaderRule | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    if (!raw.trim() || raw.trim().startsWith('#')) continue;
+    if (!/^\s/.test(raw)) {
+      const target = raw.trim().replace(/^https?:\/\/[^/]+/, '');
+      current = { pattern: pathPattern(target), set: [], detach: [] };
+      rules.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const line = raw.trim();
+    if (line.startsWith('!')) current.detach.push(line.slice(1).trim().toLowerCase());
+    else {
+      const colon = line.indexOf(':');
+      if (colon > 0) current.set.push([line.slice(0, colon).trim(), line.slice(colon + 1).trim()]);
+    }
+  }
+  return rules;
+}
+
+/** `_routes.json`: which paths invoke the Functions (`include`/`exclude`, globs with `*`). Default: all. */
+function routesInclude(routesJson: string | undefined, pathname: string): boolean {
+  if (!routesJson) return true;
+  try {
+    const r = JSON.parse(routesJson) as { include?: string[]; exclude?: string[] };
+    const hit = (list: string[] | undefined) => (list ?? []).some((p) => pathPattern(p).test(pathname));
+    return hit(r.include ?? ['/*']) && !hit(r.exclude);
+  } catch {
+    return true;
+  }
+}
+
+function fillPlaceholders(to: string, groups: Record<string, string | undefined>): string {
+  return to.replace(/:([A-Za-z]\w*)/g, (m, name: string) => groups[name] ?? m);
 }
 
 export class Edge {
@@ -103,7 +187,57 @@ export class Edge {
     return byBranch ? this.serve(byBranch, url, request) : notFound();
   }
 
-  private serve(d: DeploymentRecord, url: URL, request: Request): Response {
+  /** The `ASSETS` binding of a deployment's Functions: its static files. */
+  assets = async (deploymentId: string, request: Request): Promise<Response> => {
+    const d = this.core.store.data.deployments.find((x) => x.id === deploymentId);
+    if (!d) return new Response('deployment gone', { status: 404 });
+    return this.serveStatic(d, new URL(request.url), request);
+  };
+
+  private async serve(d: DeploymentRecord, url: URL, request: Request): Promise<Response> {
+    const special = d.specialFiles ?? {};
+    if (special['_worker.js'] && !d.failAt && routesInclude(decode(special['_routes.json']), url.pathname)) {
+      const res = await this.core.runtime.fetchWorker(pagesFunctionName(d.id), request);
+      const out = new Response(res.body, res);
+      out.headers.set('x-cf-local-deployment', d.id);
+      out.headers.set('x-cf-local-project', d.project_name);
+      return out;
+    }
+    return this.serveStatic(d, url, request);
+  }
+
+  private serveStatic(d: DeploymentRecord, url: URL, request: Request, depth = 0): Response {
+    const special = d.specialFiles ?? {};
+    const redirects = special['_redirects'] ? parseRedirects(decode(special['_redirects'])!) : [];
+    for (const rule of redirects) {
+      const m = rule.from.exec(url.pathname);
+      if (!m) continue;
+      const to = fillPlaceholders(rule.to, { ...m.groups, splat: m.groups?.splat });
+      if (rule.status === 200 && depth < 5) {
+        const target = new URL(to, url);
+        return this.serveStatic(d, target, request, depth + 1);
+      }
+      return new Response(null, { status: rule.status, headers: { location: to, 'x-cf-local-deployment': d.id, server: 'cloudflare' } });
+    }
+    const res = this.serveFile(d, url, request);
+    if (special['_headers']) {
+      // A rule's header replaces the default one; several matching rules join with ", " (Pages' documented behaviour).
+      const touched = new Set<string>();
+      for (const rule of parseHeaders(decode(special['_headers'])!)) {
+        if (!rule.pattern.test(url.pathname)) continue;
+        for (const name of rule.detach) res.headers.delete(name);
+        for (const [name, value] of rule.set) {
+          const key = name.toLowerCase();
+          if (touched.has(key)) res.headers.append(name, value);
+          else res.headers.set(name, value);
+          touched.add(key);
+        }
+      }
+    }
+    return res;
+  }
+
+  private serveFile(d: DeploymentRecord, url: URL, request: Request): Response {
     const headers: Record<string, string> = {
       'x-cf-local-deployment': d.id,
       'x-cf-local-project': d.project_name,
@@ -198,4 +332,8 @@ export class Edge {
       res.end(`cf-local edge error: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
+}
+
+function decode(b64: string | undefined): string | undefined {
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }

@@ -141,6 +141,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     timing: { ...DEFAULT_TIMING, ...options.timing },
     rateLimit: options.rateLimit ?? { ...DEFAULT_RATE_LIMIT },
     outbound: (req) => edge!.outbound(req),
+    pagesAssets: (id, req) => edge!.assets(id, req),
     schemaPermissionGroups: openapi?.permissionGroupNames?.() ?? [],
   });
   edge = new Edge(core);

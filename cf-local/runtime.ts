@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import type { ScriptRecord } from './state.ts';
@@ -39,8 +41,17 @@ export class WorkerRuntime {
   private scripts: ScriptRecord[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private kvCache = new Map<string, KvBinding>();
+  private tmpDir: string | undefined;
 
-  constructor(private readonly opts: { persistDir?: string; outbound: OutboundHandler; verbose?: boolean }) {}
+  constructor(
+    private readonly opts: {
+      persistDir?: string;
+      outbound: OutboundHandler;
+      /** Serves a Pages deployment's static files (the `ASSETS` binding of its `_worker.js`). */
+      pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
+      verbose?: boolean;
+    },
+  ) {}
 
   private buildOptions(namespaces: string[], scripts: ScriptRecord[]): ConstructorParameters<typeof Miniflare>[0] {
     const internalEnv: Record<string, unknown> = {};
@@ -56,7 +67,10 @@ export class WorkerRuntime {
       },
     ];
     for (const s of scripts) workers.push(this.workerConfig(s));
-    const options: Record<string, unknown> = { host: '127.0.0.1', workers };
+    // No dev registry: these Workers must not be discoverable by (or collide with) other
+    // Miniflare/wrangler processes on the machine. Scratch files go to a private temp folder.
+    this.tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cf-local-workerd-'));
+    const options: Record<string, unknown> = { host: '127.0.0.1', workers, enableDevRegistry: false, resourceTmpPath: this.tmpDir };
     if (this.opts.persistDir) options.resourcePersistencePath = path.resolve(this.opts.persistDir);
     return options as ConstructorParameters<typeof Miniflare>[0];
   }
@@ -72,6 +86,11 @@ export class WorkerRuntime {
       if (b.type === 'kv_namespace') env[b.name] = { type: 'kv', id: String((b as { namespace_id: string }).namespace_id) };
       else if (b.type === 'plain_text' || b.type === 'secret_text') env[b.name] = { type: 'text', value: String((b as { text: string }).text) };
       else if (b.type === 'json') env[b.name] = { type: 'json', value: (b as { json: unknown }).json };
+      else if (b.type === 'pages_assets') {
+        const id = String((b as { deployment_id: string }).deployment_id);
+        const assets = this.opts.pagesAssets;
+        env[b.name] = { type: 'fetcher', handler: (req: Request) => (assets ? assets(id, req) : Promise.resolve(new Response('no assets', { status: 404 }))) };
+      }
     }
     const outbound = this.opts.outbound;
     return {
@@ -160,5 +179,7 @@ export class WorkerRuntime {
     this.mf = undefined;
     this.kvCache.clear();
     await mf?.dispose();
+    if (this.tmpDir) fs.rmSync(this.tmpDir, { recursive: true, force: true });
+    this.tmpDir = undefined;
   }
 }

@@ -292,3 +292,16 @@ describe('Pages', () => {
     expect((gone as InstanceType<typeof Cloudflare.APIError>).status).toBe(404);
   });
 });
+
+describe('custom domain errors', () => {
+  it('a domain scenario in error mode reports the validation error and never serves', async () => {
+    const account_id = cf.accountId;
+    await client.pages.projects.create({ account_id, name: 'errdom', production_branch: 'main', source: { type: 'github', config: { production_branch: 'main' } } });
+    cf.domainScenario({ domain: '*.broken.nextdeploy.test', mode: 'error' });
+    const d = await client.pages.projects.domains.create('errdom', { account_id, name: 'a.broken.nextdeploy.test' });
+    expect(d.status).toBe('error');
+    expect(d.validation_data.status).toBe('error');
+    expect(d.validation_data.error_message).toBeTruthy();
+    expect((await cf.edgeRequest('a.broken.nextdeploy.test', '/')).status).toBe(522);
+  });
+});

@@ -104,6 +104,7 @@ export type ScriptBinding =
   | { type: 'plain_text' | 'secret_text'; name: string; text: string }
   | { type: 'json'; name: string; json: unknown }
   | { type: 'service'; name: string; service: string; environment?: string }
+  | { type: 'pages_assets'; name: string; deployment_id: string }
   | { type: string; name: string; [k: string]: unknown };
 
 export interface ScriptRecord {

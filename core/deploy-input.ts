@@ -85,6 +85,40 @@ function rejectSecretKeys(raw: unknown, ctx: z.RefinementCtx, path: (string | nu
   }
 }
 
+/** The input's fields before the cross-field checks (metadata against the allowed hosts). */
+const deployInputFields = z.strictObject({
+    app: appNameSchema,
+    version: versionSchema,
+    accountId: cloudflareIdSchema,
+    zoneId: cloudflareIdSchema,
+    /** The Workers KV namespace the router reads (binding `ROUTES`). */
+    kvNamespaceId: cloudflareIdSchema,
+    pagesProject: pagesProjectSchema,
+    source: deploySourceSchema,
+    /** `.nextdeploy/metadata.json`; checked against the allowed hosts below. */
+    metadata: z.unknown(),
+    /** Public hostname: CNAME to `<project>.pages.dev`, attached as the Pages custom domain. */
+    hostname: hostnameSchema,
+    /** Hosts route targets may use besides the project's `*.pages.dev` (exact or `*.suffix`). */
+    extraAllowedHosts: z.array(z.string().min(1).max(253)).max(50).default([]),
+    checks: checksSchema.default(() => checksSchema.parse({})),
+    timing: timingSchema.default(() => timingSchema.parse({})),
+    dns: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        proxied: z.boolean().default(true),
+        /**
+         * Create the CNAME unproxied and switch it to proxied only once the custom domain and its
+         * certificate are active (for domains whose validation needs to see the origin directly).
+         */
+        unproxiedUntilDomainActive: z.boolean().default(false),
+      })
+      .default({ enabled: true, proxied: true, unproxiedUntilDomainActive: false }),
+    customDomain: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    /** Versions kept in `${app}:versions` (the live and previous one are never dropped). */
+    versionsRetention: z.number().int().min(2).max(1000).default(20),
+  });
+
 /** Options of {@link deployInputSchema}. */
 export interface DeployInputRules {
   /** Clock for the default version (default: now). */
@@ -101,36 +135,15 @@ export function deployInputSchema(rules: DeployInputRules = {}) {
     (raw, ctx) => {
       rejectSecretKeys(raw, ctx);
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
-      const input = raw as Record<string, unknown>;
-      if (input.version !== undefined) return raw;
+      // `allowedHosts` is derived (below), so a parsed input parses again (preflight re-validates).
+      const { allowedHosts: _derived, ...input } = raw as Record<string, unknown>;
+      if (input.version !== undefined) return input;
       // Default version: the metadata's own, else a sortable id from the clock.
       const metadata = input.metadata as Record<string, unknown> | undefined;
       const fromMetadata = metadata && typeof metadata === 'object' ? metadata.version : undefined;
       return { ...input, version: typeof fromMetadata === 'string' ? fromMetadata : versionFromDate(now()) };
     },
-    z
-      .strictObject({
-        app: appNameSchema,
-        version: versionSchema,
-        accountId: cloudflareIdSchema,
-        zoneId: cloudflareIdSchema,
-        /** The Workers KV namespace the router reads (binding `ROUTES`). */
-        kvNamespaceId: cloudflareIdSchema,
-        pagesProject: pagesProjectSchema,
-        source: deploySourceSchema,
-        /** `.nextdeploy/metadata.json`; checked against the allowed hosts below. */
-        metadata: z.unknown(),
-        /** Public hostname: CNAME to `<project>.pages.dev`, attached as the Pages custom domain. */
-        hostname: hostnameSchema,
-        /** Hosts route targets may use besides the project's `*.pages.dev` (exact or `*.suffix`). */
-        extraAllowedHosts: z.array(z.string().min(1).max(253)).max(50).default([]),
-        checks: checksSchema.default(() => checksSchema.parse({})),
-        timing: timingSchema.default(() => timingSchema.parse({})),
-        dns: z.strictObject({ enabled: z.boolean().default(true), proxied: z.boolean().default(true) }).default({ enabled: true, proxied: true }),
-        customDomain: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
-        /** Versions kept in `${app}:versions` (the live and previous one are never dropped). */
-        versionsRetention: z.number().int().min(2).max(1000).default(20),
-      })
+    deployInputFields
       .transform((input, ctx) => {
         const allowedHosts = [...pagesHostsFor(input.pagesProject), ...input.extraAllowedHosts];
         const parsed = metadataSchema({ allowedHosts }).safeParse(input.metadata);
@@ -152,8 +165,8 @@ export function deployInputSchema(rules: DeployInputRules = {}) {
   );
 }
 
-/** The raw input a caller passes (defaults not yet applied). */
-export type DeployInputRaw = z.input<ReturnType<typeof deployInputSchema>>;
+/** The raw input a caller passes: defaults not yet applied, `version` optional, metadata unchecked. */
+export type DeployInputRaw = Omit<z.input<typeof deployInputFields>, 'version'> & { version?: string };
 /** The validated deploy input: every default applied, metadata checked, allowed hosts resolved. */
 export type DeployInput = z.infer<ReturnType<typeof deployInputSchema>>;
 

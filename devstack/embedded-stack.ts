@@ -3,7 +3,8 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
-import { cloudflareClient, ensureKvNamespace } from '../client/cloudflare.ts';
+import { cloudflareClient, ensureKvNamespace, ensurePagesProject } from '../client/cloudflare.ts';
+import { EMBEDDED_PAGES_PROJECT } from '../client/settings.ts';
 import { deployRouter } from '../client/router-deploy.ts';
 import { readOrCreateSecret } from '../client/router-config.ts';
 import { PROJECT_ROOT, stateDir, tsxNodeArgs } from './paths.ts';
@@ -29,7 +30,6 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-/** The worker program the stack runs; `NEXTDEPLOY_WORKER_ENTRY` swaps it (a custom build, a test double). */
 const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
 
 async function waitForPoller(address: string, namespace: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
@@ -96,6 +96,8 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       writePrivateFile(paths.localToken, `${cf.token}\n`);
       const client = cloudflareClient(cf.token, cf.apiBaseUrl);
       const kv = await ensureKvNamespace(client, cf.accountId);
+      // The deploy uploads to an existing project; a fresh local Cloudflare has none.
+      await ensurePagesProject(client, cf.accountId, EMBEDDED_PAGES_PROJECT);
       const appsDomain = `apps.${cf.zone.name}`;
       const router = await deployRouter(client, {
         accountId: cf.accountId,
@@ -120,13 +122,15 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         CLOUDFLARE_API_TOKEN_FILE: paths.localToken,
         CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl,
         CLOUDFLARE_BASE_URL: cf.apiBaseUrl,
-        NEXTDEPLOY_EDGE_URL: cf.edgeUrl,
+        CLOUDFLARE_ACCOUNT_ID: cf.accountId,
+        CLOUDFLARE_ZONE_ID: cf.zone.id,
+        // The app hostnames are not in DNS: the worker's checks connect to the local edge.
+        NEXTDEPLOY_EDGE_CONNECT_TO: new URL(cf.edgeUrl).host,
       });
     }
 
     const workerLog = openSync(path.join(paths.logs, 'worker.log'), 'a');
-    const workerEntry = (options.env ?? process.env).NEXTDEPLOY_WORKER_ENTRY || WORKER_MAIN;
-    const worker = spawn(process.execPath, tsxNodeArgs(workerEntry), { cwd: PROJECT_ROOT, env: workerEnv, stdio: ['ignore', workerLog, workerLog] });
+    const worker = spawn(process.execPath, tsxNodeArgs(WORKER_MAIN), { cwd: PROJECT_ROOT, env: workerEnv, stdio: ['ignore', workerLog, workerLog] });
     const workerExited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     stops.push(() => stopChild(worker));
     await waitForPoller(temporal.address, temporal.namespace, worker, 90_000);
@@ -154,5 +158,17 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * Makes `onSignal` the only handler of SIGINT, SIGTERM and SIGHUP. Miniflare (inside the local
+ * Cloudflare) installs handlers that call `process.exit` at once, which would orphan the Temporal
+ * server and the worker; the stack's own `stop()` stops workerd too, so it must run instead.
+ */
+export function takeOverSignals(onSignal: (signal: NodeJS.Signals) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => onSignal(signal));
   }
 }

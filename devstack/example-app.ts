@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { withFileLock } from './file-lock.ts';
 import { PROJECT_ROOT, stateDir } from './paths.ts';
@@ -8,7 +8,7 @@ import { PROJECT_ROOT, stateDir } from './paths.ts';
 /** The bundled example Next.js app that embedded defaults deploy. */
 export const EXAMPLE_APP_DIR = path.join(PROJECT_ROOT, 'examples', 'next-app');
 
-/** A finished `next build` of the example: `.next` (manifests) and `out/` (the static export). */
+/** A finished `next build` of a copy of the example: `.next` (manifests) and `out/` (the static export). */
 export interface ExampleBuild {
   appDir: string;
   nextDir: string;
@@ -38,32 +38,52 @@ function hashSources(appDir: string, versionLabel: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
+/** Builds kept in `.nextdeploy/example-builds/` (older ones are removed). */
+const KEEP_BUILDS = 8;
+
+function pruneBuilds(root: string, keep: string): void {
+  const builds = readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.includes('.tmp-'))
+    .map((e) => ({ dir: path.join(root, e.name), mtime: statSync(path.join(root, e.name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of builds.slice(KEEP_BUILDS)) if (old.dir !== keep) rmSync(old.dir, { recursive: true, force: true });
+}
+
 /**
- * Runs `next build` on the example app unless a build of the same sources is already there.
+ * Runs `next build` on a copy of the example app in `.nextdeploy/example-builds/<hash>/`, unless
+ * a build of the same sources and version label is already there. A build is finished in a
+ * temporary folder and renamed into place, so a build someone reads or uploads never changes.
  * `versionLabel` is baked into every page (`NEXTDEPLOY_VERSION`), so a deploy is visibly new.
  * Offline: telemetry off, no fonts or images fetched.
  */
 export async function buildExampleApp(options: { versionLabel?: string; log?: (line: string) => void } = {}): Promise<ExampleBuild> {
-  const appDir = EXAMPLE_APP_DIR;
   const versionLabel = options.versionLabel ?? 'dev';
-  const nextDir = path.join(appDir, '.next');
-  const outDir = path.join(appDir, 'out');
-  // Beside the build it describes (one per checkout), whatever NEXTDEPLOY_STATE_DIR says.
-  const shared = path.join(PROJECT_ROOT, '.nextdeploy');
-  const marker = path.join(shared, 'example-app-build.json');
-  // Two builds into one folder would clobber each other.
-  return withFileLock(path.join(shared, 'example-app-build.lock'), async () => {
-    const hash = hashSources(appDir, versionLabel);
-    const previous = existsSync(marker) ? (JSON.parse(readFileSync(marker, 'utf8')) as { hash?: string }) : {};
-    if (previous.hash === hash && existsSync(path.join(outDir, 'index.html')) && existsSync(path.join(nextDir, 'routes-manifest.json'))) {
-      return { appDir, nextDir, outDir, hash, cached: true };
-    }
+  // Beside the repository (one per checkout), whatever NEXTDEPLOY_STATE_DIR says.
+  const root = path.join(PROJECT_ROOT, '.nextdeploy', 'example-builds');
+  const hash = hashSources(EXAMPLE_APP_DIR, versionLabel);
+  const appDir = path.join(root, hash);
+  const result = (cached: boolean): ExampleBuild => ({ appDir, nextDir: path.join(appDir, '.next'), outDir: path.join(appDir, 'out'), hash, cached });
+  const complete = () => existsSync(path.join(appDir, 'out', 'index.html')) && existsSync(path.join(appDir, '.next', 'routes-manifest.json'));
+  if (complete()) {
+    // Recently used builds survive pruning.
+    const now = new Date();
+    utimesSync(appDir, now, now);
+    return result(true);
+  }
+  // One build at a time: two at once would only do the same work twice on a small machine.
+  return withFileLock(path.join(root, 'build.lock'), async () => {
+    if (complete()) return result(true);
     options.log?.(`Building the example app (next build examples/next-app, version ${versionLabel})...`);
-    rmSync(marker, { force: true });
+    const work = `${appDir}.tmp-${process.pid}`;
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    for (const entry of SOURCE_ENTRIES) {
+      if (existsSync(path.join(EXAMPLE_APP_DIR, entry))) cpSync(path.join(EXAMPLE_APP_DIR, entry), path.join(work, entry), { recursive: true });
+    }
     const nextBin = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
     const output: Buffer[] = [];
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [nextBin, 'build', appDir], {
+      const child = spawn(process.execPath, [nextBin, 'build', work], {
         cwd: PROJECT_ROOT,
         env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXTDEPLOY_VERSION: versionLabel },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,11 +94,13 @@ export async function buildExampleApp(options: { versionLabel?: string; log?: (l
       child.on('exit', resolve);
     });
     if (code !== 0) {
+      rmSync(work, { recursive: true, force: true });
       throw new Error(`next build of the example app failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`);
     }
-    mkdirSync(path.dirname(marker), { recursive: true });
-    writeFileSync(marker, `${JSON.stringify({ hash, versionLabel, builtAt: new Date().toISOString() })}\n`);
-    return { appDir, nextDir, outDir, hash, cached: false };
+    rmSync(path.join(work, '.next', 'cache'), { recursive: true, force: true });
+    renameSync(work, appDir);
+    pruneBuilds(root, appDir);
+    return result(false);
   });
 }
 

@@ -36,17 +36,19 @@ export interface ScanSummary {
 
 /**
  * Places the token appears: `history:<workflowId>/<runId>`, `file:<path>`, `captured:<i>`.
- * The stack's token file itself is skipped (it is where the token lives).
+ * Token files (the stack's and `tokenFiles`) are skipped: they are where the tokens live.
  */
-export async function scanForToken(stack: FaultStack, summary?: ScanSummary): Promise<string[]> {
-  const token = stack.token;
+export async function scanForToken(stack: FaultStack, options: { extraTokens?: string[]; tokenFiles?: string[]; summary?: ScanSummary } = {}): Promise<string[]> {
+  const tokens = [stack.token, ...(options.extraTokens ?? [])];
+  const has = (text: string | Buffer) => tokens.some((t) => text.includes(t));
   const found: string[] = [];
   stack.captured.forEach((text, i) => {
-    if (text.includes(token)) found.push(`captured:${i}`);
+    if (has(text)) found.push(`captured:${i}`);
   });
-  const files = filesUnder(stack.dir).filter((f) => f !== stack.tokenFile);
+  const skip = new Set([stack.tokenFile, ...(options.tokenFiles ?? [])]);
+  const files = filesUnder(stack.dir).filter((f) => !skip.has(f));
   for (const file of files) {
-    if (readFileSync(file).includes(token)) found.push(`file:${file}`);
+    if (has(readFileSync(file))) found.push(`file:${file}`);
   }
   let histories = 0;
   if (stack.temporal) {
@@ -56,9 +58,9 @@ export async function scanForToken(stack: FaultStack, summary?: ScanSummary): Pr
       histories += 1;
       const all: string[] = [];
       strings(history, all);
-      if (all.some((s) => s.includes(token))) found.push(`history:${wf.workflowId}/${wf.runId}`);
+      if (all.some((s) => has(s))) found.push(`history:${wf.workflowId}/${wf.runId}`);
     }
   }
-  if (summary) Object.assign(summary, { histories, files: files.length, captured: stack.captured.length });
+  if (options.summary) Object.assign(options.summary, { histories, files: files.length, captured: stack.captured.length });
   return found;
 }

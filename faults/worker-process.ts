@@ -97,7 +97,12 @@ export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOp
       CLOUDFLARE_API_TOKEN_FILE: options.tokenFile ?? target.tokenFile,
       CLOUDFLARE_API_BASE_URL: target.apiBaseUrl,
       CLOUDFLARE_BASE_URL: target.apiBaseUrl,
-      NEXTDEPLOY_EDGE_URL: target.edgeUrl,
+      // Checks connect here (host:port) with the app's Host header: the harness's edge proxy.
+      NEXTDEPLOY_EDGE_CONNECT_TO: new URL(target.edgeUrl).host,
+      // The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
+      // budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
+      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: '1000',
+      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '1000',
       ...options.env,
     },
     stdio: ['ignore', out, out],

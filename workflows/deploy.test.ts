@@ -65,9 +65,10 @@ async function run(
       (error: unknown) => ({ result: undefined, error }),
     );
     const progress = await handle.query(progressQuery);
-    return { ...settled, progress };
+    const historyEvents = (await handle.fetchHistory()).events?.length ?? 0;
+    return { ...settled, progress, historyEvents };
   });
-  return { ...outcome, calls: fake.calls };
+  return { ...outcome, calls: fake.calls, dnsProxied: fake.dnsProxied };
 }
 
 const COMPENSATIONS = new Set(['restoreDnsRecord', 'detachCustomDomain', 'markVersionFailed', 'restoreActive']);
@@ -109,10 +110,20 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(progress.steps.every((s) => s.status === 'skipped' || (s.startedAt && s.endedAt))).toBe(true);
   });
 
-  it('waits out a long build with backoff and reports the attempts', async () => {
-    const { result, progress } = await run(input(), { buildPendingAttempts: 12 });
+  it('waits out a 30-minute build and a slow domain with backoff, in a small history', async () => {
+    // 5 s → 30 s backoff: 62 polls ≈ 30 minutes of build, the same again for the certificate.
+    const { result, progress, historyEvents } = await run(input({ timing: { buildTimeoutMs: 40 * 60_000, domainTimeoutMs: 40 * 60_000, bakeMs: 0 } }), { buildPendingAttempts: 61, domainPendingAttempts: 61 });
     expect(result?.status).toBe('live');
-    expect(progress.steps.find((s) => s.name === 'build')?.attempts).toBe(13);
+    expect(progress.steps.find((s) => s.name === 'build')?.attempts).toBe(62);
+    expect(historyEvents).toBeLessThan(100);
+  });
+
+  it('creates the CNAME unproxied and proxies it once the domain is active, when asked to', async () => {
+    const { result, calls, dnsProxied } = await run(input({ dns: { unproxiedUntilDomainActive: true } }));
+    expect(result?.status).toBe('live');
+    expect(dnsProxied).toEqual([false, true]);
+    expect((await run(input())).dnsProxied).toEqual([true]);
+    expect(calls.slice(3, 7)).toEqual(['upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain', 'upsertDnsRecord']);
   });
 
   it('fails with BUILD_FAILED naming the stage when the build fails, with nothing to undo', async () => {

@@ -119,6 +119,7 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
 
     // 3. DNS. The compensation goes in first: a create that timed out may still have landed.
     const target = `${input.pagesProject}.pages.dev`;
+    const proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
     if (input.dns.enabled) {
       const previous = pre.dnsRecord;
       undo('restore-dns', 'dns', () =>
@@ -131,7 +132,7 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
         () =>
           call(
             acts.upsertDnsRecord.executeWithOptions({ summary: `CNAME ${input.hostname} → ${target}` }, [
-              { zoneId: input.zoneId, hostname: input.hostname, target, proxied: input.dns.proxied },
+              { zoneId: input.zoneId, hostname: input.hostname, target, proxied: input.dns.proxied && !proxyLater },
             ]),
           ),
         (r) => `${r.action} record ${r.recordId}`,
@@ -161,6 +162,13 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
           `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
         );
         progress.update('domain', { attempts: active.attempt });
+        if (proxyLater) {
+          await call(
+            acts.upsertDnsRecord.executeWithOptions({ summary: `proxy ${input.hostname} now that its certificate is active` }, [
+              { zoneId: input.zoneId, hostname: input.hostname, target, proxied: true },
+            ]),
+          );
+        }
         return active;
       }, (a) => `${input.hostname}: ${a.status}`);
     } else {

@@ -46,6 +46,8 @@ export function createGate(activity: keyof NextdeployActivities): Gate & { open:
 /** The fake activities and the log of what they were asked to do, in order. */
 export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: ReturnType<typeof createGate>) {
   const calls: string[] = [];
+  /** The `proxied` flag of each DNS upsert, in order. */
+  const dnsProxied: boolean[] = [];
   let checkRounds = 0;
   const b = {
     buildPendingAttempts: 0,
@@ -88,8 +90,9 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
       if (b.buildOutcome === 'failure') throw ApplicationFailure.nonRetryable('stage build: failure: npm run build exited with 1', NOT_RETRYABLE.BUILD_FAILED);
       return { stage: 'deploy', attempt: attempt() };
     },
-    async upsertDnsRecord() {
+    async upsertDnsRecord(args) {
       await enter('upsertDnsRecord');
+      dnsProxied.push(args.proxied);
       return { recordId: 'rec-old', action: 'updated' };
     },
     async restoreDnsRecord() {
@@ -139,5 +142,5 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
       };
     },
   };
-  return { activities, calls };
+  return { activities, calls, dnsProxied };
 }

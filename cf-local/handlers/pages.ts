@@ -342,7 +342,22 @@ async function createDeployment(ctx: Ctx) {
     manifest,
     specialFiles: Object.keys(specialFiles).length ? specialFiles : undefined,
   });
+  if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
   return { result: deploymentView(ctx.core, d) };
+}
+
+/**
+ * Advanced-mode Pages Functions: the deployment's `_worker.js` runs as a Worker (with `env.ASSETS`
+ * serving its static files). One that does not start fails the deployment at its deploy stage.
+ */
+async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): Promise<void> {
+  try {
+    await core.syncRuntime();
+  } catch (err) {
+    d.failAt = 'deploy';
+    d.failMessage = `Error: Failed to publish your Function. ${err instanceof Error ? err.message : String(err)}`;
+    core.persist();
+  }
 }
 
 // --- domains ----------------------------------------------------------------------------------
@@ -435,13 +450,14 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}`,
     operation: 'pages.projects.delete',
     permissions: WRITE,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const p = projectOf(ctx);
       const d = ctx.core.store.data;
       d.projects = d.projects.filter((x) => x !== p);
       d.deployments = d.deployments.filter((x) => x.project_name !== p.name);
       d.domains = d.domains.filter((x) => x.project_name !== p.name);
       ctx.core.persist();
+      await ctx.core.syncRuntime();
       return { result: null };
     },
   },
@@ -497,7 +513,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}/deployments/{deployment_id}`,
     operation: 'pages.projects.deployments.delete',
     permissions: WRITE,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const p = projectOf(ctx);
       const d = findDeployment(ctx, p);
       const force = ctx.query.get('force') === 'true';
@@ -505,6 +521,7 @@ export const pagesRoutes: RouteDef[] = [
       ctx.core.store.data.deployments = ctx.core.store.data.deployments.filter((x) => x !== d);
       delete p.rollbacks[d.id];
       ctx.core.persist();
+      if (d.specialFiles?.['_worker.js']) await ctx.core.syncRuntime();
       return { result: null };
     },
   },
@@ -513,7 +530,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}/deployments/{deployment_id}/retry`,
     operation: 'pages.projects.deployments.retry',
     permissions: WRITE,
-    handler: (ctx) => {
+    handler: async (ctx) => {
       const p = projectOf(ctx);
       const src = findDeployment(ctx, p);
       const d = newDeployment(ctx.core, p, {
@@ -526,6 +543,7 @@ export const pagesRoutes: RouteDef[] = [
         manifest: src.manifest,
         specialFiles: src.specialFiles,
       });
+      if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
       return { result: deploymentView(ctx.core, d) };
     },
   },

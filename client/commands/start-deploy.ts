@@ -2,7 +2,9 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, Workflo
 import type { Command } from 'commander';
 import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../core/search-attributes.ts';
 import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, TASK_QUEUE, type DeployProgress, type DeployResult } from '../../core/workflow-contracts.ts';
+import { cloudflareClient } from '../cloudflare.ts';
 import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts';
+import { readAppState } from '../kv-read.ts';
 import { followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { configOption, type CliCommand } from '../program.ts';
@@ -53,6 +55,11 @@ export function appUrls(target: Target, hostname: string): { url: string; local:
     url: `https://${hostname}/`,
     local: target.edgeUrl ? `curl -H 'host: ${hostname}' ${target.edgeUrl}/` : undefined,
   };
+}
+
+async function liveVersionFromKv(target: Target, app: string): Promise<string | null> {
+  const state = await readAppState(cloudflareClient(target.token, target.config.apiBaseUrl), target.config.accountId, target.config.kvNamespaceId, app);
+  return state.active?.version ?? null;
 }
 
 export const startDeployCommand: CliCommand = {
@@ -129,6 +136,10 @@ export const startDeployCommand: CliCommand = {
       }
 
       const { result, progress } = await followWorkflow(temporal.client, handle, input.app, input.version, rendererFor(out, json));
+      if (result.status !== 'live') {
+        // A failed workflow reports no live version: KV says what the edge serves now.
+        result.liveVersion = await liveVersionFromKv(target, input.app).catch(() => result.liveVersion);
+      }
       if (json) {
         const body: StartDeployJson = {
           ...base,

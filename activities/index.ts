@@ -1,0 +1,37 @@
+import type { ActivityDeps } from './context.ts';
+import { createCtx } from './context.ts';
+import { runChecks } from './checks.ts';
+import { upsertDnsRecord, restoreDnsRecord } from './dns.ts';
+import { attachCustomDomain, awaitCustomDomain, detachCustomDomain } from './domains.ts';
+import { awaitDeployment, triggerDeployment } from './pages.ts';
+import { preflight } from './preflight.ts';
+import type { NextdeployActivities } from './types.ts';
+import { flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
+
+export type { ActivityDeps } from './context.ts';
+export type { NextdeployActivities } from './types.ts';
+export { createCloudflareClient } from './cloudflare.ts';
+
+/**
+ * Every activity of the deploy and rollback workflows, bound to its dependencies (Cloudflare
+ * client, clock, edge address). The worker registers the returned object as its activities.
+ */
+export function createActivities(deps: ActivityDeps): NextdeployActivities {
+  const ctx = createCtx(deps);
+  return {
+    preflight: (input) => preflight(ctx, input),
+    triggerDeployment: (args) => triggerDeployment(ctx, args),
+    awaitDeployment: (args) => awaitDeployment(ctx, args),
+    upsertDnsRecord: (args) => upsertDnsRecord(ctx, args),
+    restoreDnsRecord: (args) => restoreDnsRecord(ctx, args),
+    attachCustomDomain: (args) => attachCustomDomain(ctx, args),
+    awaitCustomDomain: (args) => awaitCustomDomain(ctx, args),
+    detachCustomDomain: (args) => detachCustomDomain(ctx, args),
+    writeVersionKeys: (args) => writeVersionKeys(ctx, args),
+    markVersionFailed: (args) => markVersionFailed(ctx, args),
+    flipActive: (args) => flipActive(ctx, args),
+    restoreActive: (args) => restoreActive(ctx, args),
+    resolveRollbackTarget: (args) => resolveRollbackTarget(ctx, args),
+    runChecks: (args) => runChecks(ctx, args),
+  };
+}

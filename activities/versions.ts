@@ -1,0 +1,142 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { NOT_RETRYABLE } from '../core/failures.ts';
+import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records.ts';
+import { metadataSchema, type Metadata } from '../core/metadata.ts';
+import type { Ctx } from './context.ts';
+import { KvStore, applyRetention, setState } from './kv-store.ts';
+import type { FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
+
+/**
+ * Rewrites targets on the production alias `<project>.pages.dev` to the deployment's own
+ * immutable host `<short_id>.<project>.pages.dev`. The alias always serves the newest production
+ * build; a pinned record keeps serving this version's bytes after a later deploy, which is what
+ * makes a rollback (flipping back to an older record) actually serve the older version.
+ */
+export function pinTargets(metadata: Metadata, project: string, shortId: string): Metadata {
+  const alias = `${project}.pages.dev`;
+  const pin = (target: string) => {
+    const url = new URL(target);
+    if (url.hostname.toLowerCase() !== alias) return target;
+    url.hostname = `${shortId}.${alias}`;
+    // URL adds a trailing "/" to a bare origin; keep the author's spelling otherwise.
+    return target.endsWith('/') || url.pathname !== '/' ? url.toString() : url.toString().replace(/\/$/, '');
+  };
+  const routes: Record<string, string> = Object.create(null);
+  for (const [p, t] of Object.entries(metadata.routes)) routes[p] = pin(t);
+  return { ...metadata, defaultTarget: pin(metadata.defaultTarget), routes: { ...routes } };
+}
+
+/** Canonical JSON of metadata: routes sorted, so equal content is byte-identical. */
+export function canonicalMetadata(m: Metadata): string {
+  const routes = Object.fromEntries(Object.entries(m.routes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify({ app: m.app, version: m.version, defaultTarget: m.defaultTarget, routes });
+}
+
+/** Step 5: the version's immutable keys (same content: no-op; different: VERSION_CONFLICT) and its list entry. */
+export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promise<{ written: boolean }> {
+  const kv = new KvStore(ctx, args);
+  const pinned = pinTargets(args.metadata, args.pagesProject, args.deployment.shortId);
+  const wanted: [string, string][] = [
+    [kvKeys.routes(args.app, args.version), canonicalMetadata(pinned)],
+    [kvKeys.defaultTarget(args.app, args.version), pinned.defaultTarget],
+  ];
+  let written = false;
+  for (const [key, value] of wanted) {
+    const existing = await kv.get(key);
+    if (existing === value) continue;
+    if (existing !== null) {
+      throw ApplicationFailure.nonRetryable(
+        `${key} already holds different content: version ${args.version} of ${args.app} was deployed before with other metadata; deploy a new version`,
+        NOT_RETRYABLE.VERSION_CONFLICT,
+      );
+    }
+    await kv.put(key, value);
+    written = true;
+  }
+  const at = ctx.now().toISOString();
+  const before = await kv.versions();
+  let list = before;
+  const entry = list.find((e) => e.version === args.version);
+  if (!entry) {
+    list = [...list, { version: args.version, state: 'pending', createdAt: at, updatedAt: at, deploymentId: args.deployment.id, deploymentUrl: args.deployment.url }];
+  } else if (entry.state === 'failed') {
+    list = setState(list, args.version, 'pending', at);
+  }
+  const active = await kv.active();
+  list = applyRetention(list, args.retention, [args.version, active?.version, active?.previousVersion]);
+  await kv.saveVersions(before, list);
+  return { written };
+}
+
+/** Compensation of step 5: a version that never went live is marked failed (history is never deleted). */
+export async function markVersionFailed(ctx: Ctx, args: MarkFailedArgs): Promise<void> {
+  const kv = new KvStore(ctx, args);
+  const before = await kv.versions();
+  const entry = before.find((e) => e.version === args.version);
+  if (!entry || entry.state !== 'pending') return;
+  await kv.saveVersions(before, setState(before, args.version, 'failed', ctx.now().toISOString(), args.reason));
+}
+
+/** Makes `version` live with one write of its active record; updates the versions list after. */
+async function activate(ctx: Ctx, kv: KvStore, args: FlipArgs, previousVersion: string | null, allowedHosts: string[]): Promise<void> {
+  const raw = await kv.getJson(kvKeys.routes(args.app, args.version), metadataSchema({ allowedHosts }));
+  if (!raw) throw ApplicationFailure.nonRetryable(`${kvKeys.routes(args.app, args.version)} does not exist`, NOT_RETRYABLE.NOT_FOUND);
+  const at = ctx.now().toISOString();
+  const record = buildActiveRecord({ metadata: raw, allowedHosts, previousVersion, activatedAt: at, activatedBy: args.activatedBy });
+  await kv.put(kvKeys.active(args.app), JSON.stringify(record));
+  const before = await kv.versions();
+  let list = before.map((e): VersionEntry => (e.state === 'live' && e.version !== args.version ? { ...e, state: args.previousState ?? 'retired', updatedAt: at, ...(args.reason ? { reason: args.reason } : {}) } : e));
+  list = setState(list, args.version, 'live', at);
+  await kv.saveVersions(before, list);
+}
+
+/** Step 6: the flip. A retry after the write landed sees itself live and keeps the real previous version. */
+export async function flipActive(ctx: Ctx, args: FlipArgs): Promise<{ previousVersion: string | null }> {
+  const kv = new KvStore(ctx, args);
+  const current = await kv.active();
+  const previousVersion = current?.version === args.version ? current.previousVersion : (current?.version ?? null);
+  const allowedHosts = args.allowedHosts ?? current?.allowedHosts;
+  if (!allowedHosts) throw ApplicationFailure.nonRetryable(`no allowed hosts for ${args.app}: pass them on its first deploy`, NOT_RETRYABLE.INVALID_INPUT);
+  await activate(ctx, kv, args, previousVersion, allowedHosts);
+  return { previousVersion };
+}
+
+/**
+ * Compensation of step 6: if this deploy's version is live, flip back to the version live before
+ * (or remove the record when the app was not live), and mark this version failed. A no-op when
+ * the flip never landed or someone flipped elsewhere since.
+ */
+export async function restoreActive(ctx: Ctx, args: RestoreActiveArgs): Promise<void> {
+  const kv = new KvStore(ctx, args);
+  const current = await kv.active();
+  if (current?.version === args.failedVersion) {
+    if (args.previousVersion === null) {
+      await kv.delete(kvKeys.active(args.app));
+    } else {
+      const list = await kv.versions();
+      const older = [...list].reverse().find((e) => e.version !== args.previousVersion && e.version !== args.failedVersion && e.state === 'retired');
+      await activate(ctx, kv, { ...args, version: args.previousVersion, previousState: 'failed', reason: args.reason }, older?.version ?? null, current.allowedHosts);
+    }
+  }
+  const before = await kv.versions();
+  const entry = before.find((e) => e.version === args.failedVersion);
+  if (entry && (entry.state === 'pending' || entry.state === 'live')) {
+    await kv.saveVersions(before, setState(before, args.failedVersion, 'failed', ctx.now().toISOString(), args.reason));
+  }
+}
+
+/** For the manual rollback: the live version, and the target (named or previous) if it may go live. */
+export async function resolveRollbackTarget(ctx: Ctx, args: ResolveRollbackArgs): Promise<{ fromVersion: string; toVersion: string }> {
+  const kv = new KvStore(ctx, args);
+  const [current, list] = await Promise.all([kv.active(), kv.versions()]);
+  const invalid = (why: string) => ApplicationFailure.nonRetryable(why, NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
+  if (!current) throw invalid(`${args.app} is not live: nothing to roll back`);
+  const target = args.toVersion ?? current.previousVersion ?? [...list].reverse().find((e) => e.state === 'retired' && e.version !== current.version)?.version;
+  if (!target) throw invalid(`${args.app} has no previous version to roll back to`);
+  if (target === current.version) throw invalid(`${target} is already live`);
+  const entry = list.find((e) => e.version === target);
+  if (!entry) throw invalid(`${args.app} has no version ${target} (known: ${list.map((e) => e.version).join(', ') || 'none'})`);
+  if (entry.state === 'failed') throw invalid(`${target} is marked failed${entry.reason ? ` (${entry.reason})` : ''}; it cannot go live`);
+  if ((await kv.get(kvKeys.routes(args.app, target))) === null) throw invalid(`${kvKeys.routes(args.app, target)} is missing`);
+  return { fromVersion: current.version, toVersion: target };
+}

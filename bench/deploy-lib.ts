@@ -1,0 +1,93 @@
+/**
+ * Measuring helpers of the deploy benchmark (bench/deploy.ts): API request tallies taken inside
+ * the emulator, worker memory from /proc, history event counts, and judging a deploy correct.
+ */
+import { readFileSync } from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { LocalCloudflare } from '../cf-local/index.ts';
+import { deployFacts } from '../faults/deploys.ts';
+import type { FaultStack } from '../faults/harness.ts';
+
+/** Operations that are polls (a build or a domain not ready yet): excluded from "calls outside polling". */
+export const POLL_OPERATIONS = new Set(['pages.projects.deployments.get', 'pages.projects.domains.get']);
+
+/** One API request as the emulator answered it. */
+export interface Tally {
+  at: number;
+  operation: string;
+  status: number;
+}
+
+/**
+ * Records every API request the emulator answers (its own log keeps only the last 5,000). The
+ * emulator runs in this process, so its request log hook can be wrapped here.
+ */
+export function tallyRequests(cf: LocalCloudflare): { entries: Tally[]; reset(): void } {
+  const entries: Tally[] = [];
+  const observe = cf.core.observe;
+  const original = observe.logRequest.bind(observe);
+  observe.logRequest = (e) => {
+    entries.push({ at: Date.now(), operation: e.operation ?? `${e.method} ${e.path}`, status: e.status });
+    original(e);
+  };
+  return { entries, reset: () => void entries.splice(0) };
+}
+
+/** The most requests inside any window of `windowMs` (sliding). */
+export function maxInWindow(entries: Tally[], windowMs: number): number {
+  const times = entries.map((e) => e.at).sort((a, b) => a - b);
+  let best = 0;
+  let lo = 0;
+  for (let hi = 0; hi < times.length; hi++) {
+    while (times[hi]! - times[lo]! >= windowMs) lo++;
+    best = Math.max(best, hi - lo + 1);
+  }
+  return best;
+}
+
+/** Peak and current resident memory of a process, in MiB (Linux /proc). */
+export function memoryMiB(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+  return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
+}
+
+/** Events in a workflow's history and the attempts of its build poll. */
+export async function historyFacts(handle: WorkflowHandle): Promise<{ events: number; buildPollAttempts: number }> {
+  const history = await handle.fetchHistory();
+  const events = history.events ?? [];
+  const scheduled = new Map<string, string>();
+  let attempts = 0;
+  for (const e of events) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+    const started = e.activityTaskStartedEventAttributes;
+    if (started && scheduled.get(String(started.scheduledEventId)) === 'awaitDeployment') attempts = Math.max(attempts, started.attempt ?? 0);
+  }
+  return { events: events.length, buildPollAttempts: attempts };
+}
+
+/** True when the app is live at `version` with exactly one deployment, one DNS record and one versions entry. */
+export async function deployedCorrectly(stack: FaultStack, app: string, version: string, project?: string): Promise<boolean> {
+  const f = await deployFacts(stack, app, project);
+  return (
+    f.deploymentsOf(version).length === 1 &&
+    f.dnsRecords.length === 1 &&
+    f.domains.length === 1 &&
+    f.active?.version === version &&
+    (f.versions ?? []).filter((v) => v.version === version && v.state === 'live').length === 1
+  );
+}
+
+/** Median of numbers. */
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** A markdown table. */
+export function table(header: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}

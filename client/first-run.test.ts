@@ -1,0 +1,162 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { processAlive } from '../devstack/file-lock.ts';
+import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { readStackInfo, type StackInfo } from '../devstack/stack-file.ts';
+import { cleanEnv, runCliProcess, tempDir, type CliRun } from './cli-test-helpers.ts';
+
+// The README's first run, as a person does it: no config, no token. start-deploy starts the
+// embedded stack (Temporal dev server, local Cloudflare, router, real worker) in the background,
+// deploys the example app, and later commands reuse the stack until `stop`.
+const stateDir = tempDir('nextdeploy-first-run-');
+const env = cleanEnv({ NEXTDEPLOY_STATE_DIR: stateDir });
+const run = (args: string[], timeoutMs = 240_000) => runCliProcess(args, { cwd: tempDir(), env, timeoutMs });
+let info: StackInfo;
+
+afterAll(async () => {
+  await run(['stop']);
+});
+
+/** GET through the local edge with the app's hostname, as a browser behind DNS would. */
+function viaEdge(pathname: string): Promise<{ status: number; version: string | undefined; body: string }> {
+  const edge = new URL(info.cloudflare!.edgeUrl);
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: edge.hostname, port: edge.port, path: pathname, headers: { host: 'app123.apps.nextdeploy.test' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, version: res.headers['x-nextdeploy-version'] as string | undefined, body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Runs the command in a pseudo-terminal (util-linux `script`), as a person at a terminal does. */
+function runInTty(args: string[]): Promise<CliRun> {
+  const command = [process.execPath, path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, 'client', 'main.ts'), ...args]
+    .map((a) => `'${a.replaceAll("'", "'\\''")}'`)
+    .join(' ');
+  return new Promise((resolve, reject) => {
+    const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: tempDir(), env: { ...env, COLUMNS: '120' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('first run on embedded defaults', () => {
+  it('start-deploy starts the stack in the background, deploys the example app, and the app answers with it', async () => {
+    const deploy = await run(['start-deploy', '--app', 'app123', '--version', 'v1', '--json']);
+    expect(deploy.stderr).toMatch(/^Embedded defaults: no nextdeploy\.config\.json and no CLOUDFLARE_API_TOKEN/m);
+    expect(deploy.stderr).toMatch(/^Started the embedded stack in the background \(pid \d+\); .*Stop it with `npm run stop`\.$/m);
+    expect(deploy.code).toBe(0);
+    const result = JSON.parse(deploy.stdout);
+    expect(result).toMatchObject({ app: 'app123', version: 'v1', status: 'live', liveVersion: 'v1', url: 'https://app123.apps.nextdeploy.test/', workflowId: 'deploy-app123' });
+    expect(result.deploymentUrl).toMatch(/^https:\/\/[0-9a-f]{8}\.nextdeploy-example\.pages\.dev$/);
+    expect(result.webUi).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/deploy-app123/${result.runId}/history$`));
+    expect(result.steps.map((s: { name: string }) => s.name)).toEqual(['preflight', 'trigger', 'build', 'dns', 'domain', 'kv-write', 'flip', 'checks', 'bake']);
+    expect(result.steps.every((s: { status: string; durationMs: number }) => s.status === 'succeeded' && s.durationMs >= 0)).toBe(true);
+
+    info = readStackInfo(stateDir)!;
+    expect(info.mode).toBe('background');
+    expect(processAlive(info.pid)).toBe(true);
+    expect((await fetch(info.temporal.uiUrl)).ok).toBe(true);
+    const page = await viaEdge('/about');
+    expect(page).toMatchObject({ status: 200, version: 'v1' });
+    expect(page.body).toContain('<span id="version">v1</span>');
+    // The local Cloudflare's token lives in a private file, never in stack.json.
+    const token = readFileSync(path.join(stateDir, 'cf-local-token'), 'utf8').trim();
+    expect(readFileSync(path.join(stateDir, 'stack.json'), 'utf8')).not.toContain(token);
+    expect(statSync(path.join(stateDir, 'cf-local-token')).mode & 0o077).toBe(0);
+  });
+
+  it('the next command reuses the stack; on a terminal it draws the live step list', async () => {
+    const tty = await runInTty(['start-deploy', '--app', 'app123', '--version', 'v2']);
+    expect(tty.code).toBe(0);
+    expect(tty.stdout).toMatch(/Using the embedded stack already running \(pid \d+\)/);
+    expect(tty.stdout).toContain('\u001b[?25l');
+    expect(tty.stdout).toMatch(/\u001b\[\d+A/);
+    expect(tty.stdout).toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] \w/);
+    expect(tty.stdout).toMatch(/Live: app123 v2 answers at https:\/\/app123\.apps\.nextdeploy\.test\//);
+    expect(readStackInfo(stateDir)?.pid).toBe(info.pid);
+    expect(await viaEdge('/api/version')).toMatchObject({ status: 200, version: 'v2', body: '{"app":"nextdeploy-example","version":"v2"}' });
+  });
+
+  it('a failed build exits 1 with the reason, one plain line per step, and leaves the live version alone', async () => {
+    const scenario = await fetch(`${info.cloudflare!.controlUrl}/scenarios/build-failures`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ project: 'nextdeploy-example', count: 1, message: 'Build script exited with 1' }),
+    });
+    expect(scenario.status).toBe(201);
+    const deploy = await run(['start-deploy', '--app', 'app123', '--version', 'v3']);
+    expect(deploy.code).toBe(1);
+    expect(deploy.stdout).not.toMatch(/\u001b/);
+    expect(deploy.stdout).toMatch(/^✓ preflight +succeeded +[\d.]+s/m);
+    expect(deploy.stdout).toMatch(/^✗ build +failed/m);
+    expect(deploy.stdout).toMatch(/^Failed: app123 v3 \[BUILD_FAILED\]: .+$/m);
+    expect(deploy.stdout).toMatch(/^Live now: v2$/m);
+    expect((await viaEdge('/')).version).toBe('v2');
+  });
+
+  it('status shows the live version and the versions list; rollback goes back and says what is live', async () => {
+    const status = await run(['status', '--json']);
+    expect(status.code).toBe(0);
+    const body = JSON.parse(status.stdout);
+    expect(body.live).toMatchObject({ version: 'v2', previousVersion: 'v1' });
+    expect(body.versions.map((v: { version: string; state: string }) => [v.version, v.state])).toEqual([['v1', 'retired'], ['v2', 'live']]);
+    expect(body.running).toBeNull();
+
+    const rollback = await run(['rollback', '--app', 'app123', '--json']);
+    expect(rollback.code).toBe(0);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({ app: 'app123', status: 'rolled_back', rolledBack: true, liveVersion: 'v1' });
+    expect((await viaEdge('/')).version).toBe('v1');
+  });
+
+  it('stop stops every process of the stack and keeps its state', async () => {
+    const stop = await run(['stop']);
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toMatch(/^Stopped\. State is kept in/m);
+    for (const pid of [info.pid, info.temporal.pid, info.worker!.pid]) expect(processAlive(pid), `pid ${pid}`).toBe(false);
+    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+    expect(existsSync(path.join(stateDir, 'temporal.db'))).toBe(true);
+    expect((await run(['stop'])).stdout).toBe('No embedded stack is running.\n');
+  });
+
+  it('dev runs the same stack in the foreground with the state of before, prints every URL, and Ctrl-C stops it all', async () => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, 'client', 'main.ts'), 'dev'], {
+      cwd: tempDir(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const deadline = Date.now() + 120_000;
+    while (!stdout.includes('Press Ctrl-C to stop.') && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 250));
+    expect(stdout, stderr).toMatch(/^ {2}Temporal Web UI {3}http:\/\/127\.0\.0\.1:\d+/m);
+    expect(stdout).toMatch(/^ {2}Local Cloudflare {2}API http:\/\/127\.0\.0\.1:\d+\/client\/v4, edge http:\/\/127\.0\.0\.1:\d+$/m);
+    const foreground = readStackInfo(stateDir)!;
+    expect(foreground.mode).toBe('foreground');
+    // State survived the restart: the router was already deployed, and v1 is still live.
+    expect(stderr).toMatch(/stack: router unchanged/);
+    const status = await run(['status', '--json']);
+    expect(JSON.parse(status.stdout).live.version).toBe('v1');
+    const second = await run(['dev']);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toMatch(/The embedded stack is already running in the foreground/);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/Stopping \(SIGINT\)\.\.\.\nStopped; state is kept for the next start\.\n$/);
+    for (const pid of [foreground.temporal.pid, foreground.worker!.pid]) expect(processAlive(pid), `pid ${pid}`).toBe(false);
+    expect(existsSync(path.join(stateDir, 'stack.json'))).toBe(false);
+  });
+});

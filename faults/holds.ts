@@ -1,0 +1,41 @@
+/**
+ * Keeping a deploy inside one runbook step for a while: a slow Cloudflare call (a one-shot
+ * latency fault, which still lands), failing synthetic checks at the edge proxy, or the bake
+ * window. Shared by the crash and cancellation cases.
+ */
+import type { DeployStepName } from '../core/workflow-contracts.ts';
+import { hostFor } from './deploys.ts';
+import type { FaultStack } from './harness.ts';
+
+/** Installs the hold for `app` (deploying to `project`) in `step`; returns how to lift it. */
+export function holdInStep(stack: FaultStack, step: DeployStepName, app: string, project: string, holdMs: number): () => void {
+  const slow = (method: string, path: string) => {
+    const rule = stack.cf.addFault({ method, path, latencyMs: holdMs, count: 1 });
+    return () => void stack.cf.faults.remove(rule.id);
+  };
+  switch (step) {
+    case 'preflight':
+      return slow('GET', `/accounts/*/storage/kv/namespaces/*/values/${app}*active`);
+    case 'trigger':
+      return slow('POST', `/accounts/*/pages/projects/${project}/deployments`);
+    case 'build':
+      return slow('GET', `/accounts/*/pages/projects/${project}/deployments/*`);
+    case 'dns':
+      // DNS paths do not name the record: the caller makes sure this deploy is the only one in
+      // its DNS step while the hold is set. A new record is a POST, an existing one a PATCH.
+      return ((a: () => void, b: () => void) => () => (a(), b()))(slow('POST', '/zones/*/dns_records'), slow('PATCH', '/zones/*/dns_records/*'));
+    case 'domain':
+      // The attach is a POST even when the domain exists (Cloudflare then answers "already added").
+      return slow('POST', `/accounts/*/pages/projects/${project}/domains`);
+    case 'kv-write':
+      return slow('PUT', `/accounts/*/storage/kv/namespaces/*/values/${app}*routes*`);
+    case 'flip':
+      return slow('PUT', `/accounts/*/storage/kv/namespaces/*/values/${app}*active`);
+    case 'checks':
+      // Checks fail (503 at the edge proxy) until lifted; a long propagation window keeps them trying.
+      stack.edge.rule(hostFor(app), { status: 503 });
+      return () => stack.edge.rule(hostFor(app), undefined);
+    case 'bake':
+      return () => undefined; // the deploy's own bake window holds it
+  }
+}

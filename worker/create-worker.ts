@@ -1,0 +1,49 @@
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { TASK_QUEUE } from '../core/workflow-contracts.ts';
+import { createActivities, type ActivityDeps, type NextdeployActivities } from '../activities/index.ts';
+
+/** The workflow bundle's entry. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/**
+ * Default activity rate limits. The Cloudflare API allows 1,200 requests / 5 minutes = 4/s per
+ * token, and an activity makes one to a few calls: the task-queue limit (enforced by the
+ * server across every worker of the queue) keeps a whole fleet at 2 activities/s.
+ */
+export const DEFAULT_RATE_LIMITS = { maxActivitiesPerSecond: 2, maxTaskQueueActivitiesPerSecond: 2 } as const;
+
+/** Options of {@link createNextdeployWorker}. */
+export interface NextdeployWorkerOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** The activities' dependencies, or ready activities (tests pass fakes). */
+  activities: ActivityDeps | NextdeployActivities;
+  maxActivitiesPerSecond?: number;
+  maxTaskQueueActivitiesPerSecond?: number;
+  /** A prebuilt bundle (tests build it once); default: bundle `workflows/index.ts`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  identity?: string;
+}
+
+function isDeps(a: ActivityDeps | NextdeployActivities): a is ActivityDeps {
+  return 'cloudflare' in a;
+}
+
+/** A worker for the nextdeploy task queue: the deploy and rollback workflows and their activities. */
+export async function createNextdeployWorker(options: NextdeployWorkerOptions): Promise<Worker> {
+  const activities = isDeps(options.activities) ? createActivities(options.activities) : options.activities;
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace ?? 'default',
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    maxActivitiesPerSecond: options.maxActivitiesPerSecond ?? DEFAULT_RATE_LIMITS.maxActivitiesPerSecond,
+    maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond ?? DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond,
+    // On SIGTERM/SIGINT running activities get this long to finish before the worker exits.
+    shutdownGraceTime: '30s',
+    ...(options.identity ? { identity: options.identity } : {}),
+  });
+}

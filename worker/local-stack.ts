@@ -1,0 +1,115 @@
+// A whole deploy stack on this machine: the local Cloudflare (with the router Worker on
+// `*.apps.nextdeploy.test`), a Temporal dev server and a nextdeploy worker. Used by the
+// integration tests and scripts/record-histories.ts; the CLI's embedded mode can use it too.
+import path from 'node:path';
+import { build } from 'esbuild';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
+import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import { createCloudflareClient } from '../activities/cloudflare.ts';
+import { createNextdeployWorker } from './create-worker.ts';
+
+/** Where the router answers: `<app>.apps.nextdeploy.test`. */
+export const LOCAL_APPS_DOMAIN = 'apps.nextdeploy.test';
+/** The routes namespace the local stack seeds (the router's `ROUTES` binding). */
+export const LOCAL_ROUTES_NAMESPACE_ID = '0123456789abcdef0123456789abcdef';
+
+export interface LocalDeployStack {
+  cf: LocalCloudflare;
+  temporal: RunningDevServer;
+  client: Client;
+  worker: Worker;
+  taskQueue: string;
+  kvNamespaceId: string;
+  /** `host:port` of the local edge, for checks and for `curl --connect-to`. */
+  edgeHost: string;
+  stop(): Promise<void>;
+}
+
+export interface LocalDeployStackOptions {
+  /** Pages projects to create. */
+  projects?: string[];
+  taskQueue?: string;
+  /** Deploy the router Worker (default true). */
+  router?: boolean;
+  cloudflare?: Pick<LocalCloudflareOptions, 'timing' | 'stateDir'>;
+}
+
+/** Bundles `router-worker/src/index.ts` into one ES module, as wrangler would. */
+export async function bundleRouter(): Promise<string> {
+  const result = await build({
+    entryPoints: [path.join(PROJECT_ROOT, 'router-worker', 'src', 'index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2023',
+    mainFields: ['module', 'main'],
+    conditions: ['workerd', 'worker', 'browser'],
+    write: false,
+    logLevel: 'silent',
+  });
+  return result.outputFiles[0]!.text;
+}
+
+export async function startLocalDeployStack(options: LocalDeployStackOptions = {}): Promise<LocalDeployStack> {
+  const cf = await startLocalCloudflare({
+    seed: {
+      projects: (options.projects ?? ['demo']).map((name) => ({ name, production_branch: 'main' })),
+      kvNamespaces: [{ title: 'nextdeploy-routes', id: LOCAL_ROUTES_NAMESPACE_ID }],
+    },
+    ...(options.cloudflare ?? {}),
+  });
+  const stops: (() => Promise<unknown>)[] = [() => cf.stop()];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    if (options.router !== false) {
+      await cf.deployWorker({
+        name: 'nextdeploy-router',
+        modules: [{ name: 'router.mjs', content: await bundleRouter() }],
+        bindings: [
+          { type: 'kv_namespace', name: 'ROUTES', namespace_id: LOCAL_ROUTES_NAMESPACE_ID },
+          { type: 'plain_text', name: 'APPS_DOMAIN', text: LOCAL_APPS_DOMAIN },
+          // Fresh reads: a flip shows at the next request (real KV takes up to 60 s).
+          { type: 'plain_text', name: 'ISOLATE_CACHE_MS', text: '0' },
+        ],
+        routes: [`*.${LOCAL_APPS_DOMAIN}/*`],
+      });
+    }
+    const temporal = await startTemporalDevServer({ dbFilename: false, log: () => {} });
+    stops.push(() => temporal.stop());
+    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    stops.push(() => nativeConnection.close());
+    const connection = await Connection.connect({ address: temporal.address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: temporal.namespace });
+    const edgeHost = new URL(cf.edgeUrl).host;
+    const taskQueue = options.taskQueue ?? 'nextdeploy';
+    const worker = await createNextdeployWorker({
+      connection: nativeConnection,
+      namespace: temporal.namespace,
+      taskQueue,
+      activities: {
+        cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }),
+        accountId: cf.accountId,
+        zoneId: cf.zone.id,
+        edgeConnectTo: edgeHost,
+      },
+      // The local API has the real rate limit's budget to itself; tests need no throttle.
+      maxActivitiesPerSecond: 100,
+      maxTaskQueueActivitiesPerSecond: 100,
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    });
+    return { cf, temporal, client, worker, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
