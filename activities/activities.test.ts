@@ -48,7 +48,7 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
 
 beforeAll(async () => {
   cf = await startLocalCloudflare({
-    seed: { projects: [{ name: 'demo', production_branch: 'main' }], kvNamespaces: [{ title: 'routes', id: KV_ID }] },
+    seed: { projects: [{ name: 'demo', production_branch: 'main' }, { name: 'gitproj', production_branch: 'main', git: true }], kvNamespaces: [{ title: 'routes', id: KV_ID }] },
     timing: { directUploadStepMs: 20, buildStepMs: 20, domainActivationMs: 200 },
   });
   acts = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }), edgeConnectTo: new URL(cf.edgeUrl).host });
@@ -106,6 +106,14 @@ describe('the Pages deployment', () => {
     }
     expect(outcome).toMatchObject({ stage: 'deploy' });
     expect((await cf.edgeRequest(`${first.shortId}.demo.pages.dev`, '/')).body).toBe('<h1>v1</h1>');
+  });
+
+  it('triggers a git build once, however often the trigger is retried', async () => {
+    const args = { accountId: cf.accountId, pagesProject: 'gitproj', source: { type: 'git' as const, branch: 'main' }, marker: 'nextdeploy app123@vgit' };
+    cf.clearMutations();
+    const first = await acts.triggerDeployment(args);
+    expect(await acts.triggerDeployment(args)).toMatchObject({ id: first.id, reused: true });
+    expect(cf.mutations().filter((m) => m.operation === 'pages.projects.deployments.create' && m.outcome === 'applied')).toHaveLength(1);
   });
 
   it('reports a failed build as BUILD_FAILED with its stage', async () => {

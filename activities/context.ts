@@ -29,6 +29,8 @@ export interface Ctx {
   find: <T>(what: string, fn: () => Promise<T>) => Promise<T | null>;
   checkAccount(accountId: string): void;
   checkZone(zoneId: string): void;
+  /** When this worker last wrote each KV key (KV allows one write per second per key). */
+  kvWrites: Map<string, number>;
 }
 
 function activityLog(message: string, fields?: Record<string, unknown>): void {
@@ -47,6 +49,7 @@ export function createCtx(deps: ActivityDeps): Ctx {
     now: deps.clock ?? (() => new Date()),
     sleep: deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))),
     edgeConnectTo: deps.edgeConnectTo,
+    kvWrites: new Map(),
     log: deps.log ?? activityLog,
     call: (what, fn) => cfCall(what, fn, secrets),
     find: (what, fn) => cfFind(what, fn, secrets),

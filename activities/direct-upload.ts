@@ -47,7 +47,7 @@ export function assetHash(content: Buffer, filename: string): string {
 }
 
 /** Every asset under `dir` (settings files and tooling folders excluded), hashed. */
-export async function collectAssets(dir: string): Promise<AssetFile[]> {
+export async function collectAssets(dir: string, onFile: () => void = () => {}): Promise<AssetFile[]> {
   const out: AssetFile[] = [];
   const walk = async (current: string): Promise<void> => {
     for (const entry of await readdir(current, { withFileTypes: true })) {
@@ -59,6 +59,7 @@ export async function collectAssets(dir: string): Promise<AssetFile[]> {
         continue;
       }
       if (!entry.isFile() || (SPECIAL_FILES as readonly string[]).includes(rel)) continue;
+      onFile();
       const content = await readFile(abs);
       if (content.length > MAX_FILE_BYTES) {
         throw ApplicationFailure.nonRetryable(`${rel} is ${content.length} bytes; Pages assets are limited to 25 MiB`, NOT_RETRYABLE.INVALID_INPUT);
@@ -118,11 +119,6 @@ interface UploadHeartbeat {
  * in buckets (fresh JWT on 8000013) → upsert-hashes → create the deployment from the manifest.
  */
 export async function directUpload(ctx: Ctx, args: UploadArgs): Promise<unknown> {
-  const files = await collectAssets(args.dir);
-  const manifest: Record<string, string> = Object.create(null);
-  for (const f of files) manifest[f.manifestPath] = f.hash;
-  const byHash = new Map(files.map((f) => [f.hash, f]));
-
   let previous: UploadHeartbeat | undefined;
   try {
     previous = Context.current().info.heartbeatDetails as UploadHeartbeat | undefined;
@@ -130,6 +126,11 @@ export async function directUpload(ctx: Ctx, args: UploadArgs): Promise<unknown>
     previous = undefined;
   }
   const uploaded = new Set<string>(Array.isArray(previous?.uploaded) ? previous.uploaded : []);
+  // Hashing a large build takes a while: keep heartbeating (the SDK throttles), keeping the progress.
+  const files = await collectAssets(args.dir, () => heartbeat({ uploaded: [...uploaded] } satisfies UploadHeartbeat));
+  const manifest: Record<string, string> = Object.create(null);
+  for (const f of files) manifest[f.manifestPath] = f.hash;
+  const byHash = new Map(files.map((f) => [f.hash, f]));
 
   const freshJwtClient = async () => {
     const { jwt } = await ctx.call(`pages.projects.getUploadToken ${args.pagesProject}`, () =>

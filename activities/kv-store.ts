@@ -5,6 +5,9 @@ import { activeRecordSchema, kvKeys, versionsListSchema, type ActiveRecord, type
 import type { Ctx } from './context.ts';
 import type { KvArgs } from './types.ts';
 
+/** Workers KV allows one write per second per key; a little margin on top. */
+export const KV_WRITE_SPACING_MS = 1_100;
+
 /** Reads and writes of one app's keys in the routes namespace. */
 export class KvStore {
   constructor(
@@ -39,6 +42,12 @@ export class KvStore {
 
   /** One KV write (the API allows 1 write/s per key; a 429 comes back as RATE_LIMITED and is retried). */
   async put(key: string, value: string): Promise<void> {
+    // Space writes to one key by this worker (the versions list is written by two steps in a row).
+    const scoped = `${this.args.kvNamespaceId}/${key}`;
+    const wait = (this.ctx.kvWrites.get(scoped) ?? 0) + KV_WRITE_SPACING_MS - Date.now();
+    if (wait > 0) await this.ctx.sleep(wait);
+    this.ctx.kvWrites.set(scoped, Date.now());
+    if (this.ctx.kvWrites.size > 10_000) this.ctx.kvWrites.clear();
     await this.ctx.call(`kv put ${key}`, () =>
       this.ctx.cf.kv.namespaces.values.update(key, { account_id: this.args.accountId, namespace_id: this.args.kvNamespaceId, value }),
     );

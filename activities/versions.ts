@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records.ts';
-import { metadataSchema, type Metadata } from '../core/metadata.ts';
+import { metadataSchema, versionSchema, type Metadata } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
 import { KvStore, applyRetention, setState } from './kv-store.ts';
 import type { FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
@@ -130,6 +130,7 @@ export async function resolveRollbackTarget(ctx: Ctx, args: ResolveRollbackArgs)
   const kv = new KvStore(ctx, args);
   const [current, list] = await Promise.all([kv.active(), kv.versions()]);
   const invalid = (why: string) => ApplicationFailure.nonRetryable(why, NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
+  if (args.toVersion !== undefined && !versionSchema.safeParse(args.toVersion).success) throw invalid(`"${args.toVersion}" is not a version id`);
   if (!current) throw invalid(`${args.app} is not live: nothing to roll back`);
   const target = args.toVersion ?? current.previousVersion ?? [...list].reverse().find((e) => e.state === 'retired' && e.version !== current.version)?.version;
   if (!target) throw invalid(`${args.app} has no previous version to roll back to`);

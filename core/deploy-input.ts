@@ -178,3 +178,26 @@ export function parseDeployInput(raw: unknown, rules: DeployInputRules = {}): De
   }
   return result.data;
 }
+
+/** The manual rollback workflow's input (`RollbackInput` in core/workflow-contracts.ts), no secrets either. */
+export const rollbackInputSchema = z.preprocess(
+  (raw, ctx) => {
+    rejectSecretKeys(raw, ctx);
+    return raw;
+  },
+  z.strictObject({
+    app: appNameSchema,
+    accountId: cloudflareIdSchema,
+    kvNamespaceId: cloudflareIdSchema,
+    toVersion: versionSchema.optional(),
+    reason: z.string().max(500).optional(),
+    checks: checksSchema.extend({ hostname: hostnameSchema }),
+  }),
+);
+
+/** Validates a rollback input; throws an Error with one line per issue. */
+export function parseRollbackInput(raw: unknown): z.infer<typeof rollbackInputSchema> {
+  const result = rollbackInputSchema.safeParse(raw);
+  if (!result.success) throw new Error(`invalid rollback input:\n  ${formatZodIssues(result.error).join('\n  ')}`);
+  return result.data;
+}

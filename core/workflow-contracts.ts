@@ -23,6 +23,14 @@ export function deployWorkflowId(app: string): string {
   return `deploy-${app}`;
 }
 
+/**
+ * The marker written into the Pages deployment (its commit message) so a retried trigger finds
+ * the deployment an earlier attempt created instead of creating another.
+ */
+export function deploymentMarker(app: string, version: string): string {
+  return `nextdeploy ${app}@${version}`;
+}
+
 /** The manual rollback shares the deploy's id on purpose (see {@link deployWorkflowId}). */
 export const rollbackWorkflowId = deployWorkflowId;
 

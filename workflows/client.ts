@@ -2,7 +2,7 @@
 // the workflow bundle: nothing in workflows/index.ts imports this file.
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../core/search-attributes.ts';
-import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
+import { parseDeployInput, parseRollbackInput, type DeployInput } from '../core/deploy-input.ts';
 import {
   DEPLOY_WORKFLOW_TYPE,
   ROLLBACK_WORKFLOW_TYPE,
@@ -88,9 +88,10 @@ export async function startDeploy(client: Client, rawInput: unknown, options: St
  */
 export async function requestRollback(
   client: Client,
-  input: RollbackInput,
+  rawInput: RollbackInput,
   options: { taskQueue?: string } = {},
 ): Promise<WorkflowHandleWithSignaledRunId<typeof rollbackWorkflow>> {
+  const input: RollbackInput = parseRollbackInput(rawInput);
   const request: RollbackRequest = {
     ...(input.reason ? { reason: input.reason } : {}),
     ...(input.toVersion ? { toVersion: input.toVersion } : {}),

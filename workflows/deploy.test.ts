@@ -7,11 +7,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
 import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
-import { deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
+import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
 import type { NextdeployActivities } from '../activities/types.ts';
 import { createFakeActivities, createGate, type FakeBehaviour } from './fake-activities.ts';
-import { deployWorkflow } from './deploy.ts';
-import { rollbackWorkflow } from './rollback.ts';
+import type { deployWorkflow } from './deploy.ts';
+import type { rollbackWorkflow } from './rollback.ts';
 
 const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -58,7 +58,7 @@ async function run(
   const taskQueue = `deploy-test-${++counter}`;
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
   const outcome = await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(deployWorkflow, { taskQueue, workflowId: `${deployWorkflowId(inp.app)}-${counter}`, args: [inp] });
+    const handle = await env.client.workflow.start<typeof deployWorkflow>(DEPLOY_WORKFLOW_TYPE, { taskQueue, workflowId: `${deployWorkflowId(inp.app)}-${counter}`, args: [inp] });
     if (options.during) await options.during(handle, gate);
     const settled = await handle.result().then(
       (result) => ({ result, error: undefined }),
@@ -247,7 +247,7 @@ describe('the rollback workflow (time-skipping, fake activities)', () => {
     const taskQueue = `rollback-test-${++counter}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
     const result = await worker.runUntil(
-      env.client.workflow.execute(rollbackWorkflow, {
+      env.client.workflow.execute<typeof rollbackWorkflow>(ROLLBACK_WORKFLOW_TYPE, {
         taskQueue,
         workflowId: `rollback-${counter}`,
         args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v0', checks: { hostname: 'app123.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 1000, retryIntervalMs: 100 } }],
@@ -263,7 +263,7 @@ describe('the rollback workflow (time-skipping, fake activities)', () => {
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
     const error = await worker
       .runUntil(
-        env.client.workflow.execute(rollbackWorkflow, {
+        env.client.workflow.execute<typeof rollbackWorkflow>(ROLLBACK_WORKFLOW_TYPE, {
           taskQueue,
           workflowId: `rollback-${counter}`,
           args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v-failed', checks: { hostname: 'h.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 0, retryIntervalMs: 100 } }],

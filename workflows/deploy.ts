@@ -3,6 +3,7 @@ import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
 import {
   DEPLOY_STEPS,
+  deploymentMarker,
   progressQuery,
   rollbackSignal,
   type DeployResult,
@@ -13,11 +14,6 @@ import { acts, checkOptions, pollOptions, UNDO, UPLOAD } from './activity-option
 import { call, failureTypeOf } from './failures.ts';
 import { ProgressTracker } from './progress.ts';
 import { Saga, describeError } from './saga.ts';
-
-/** The marker written into the Pages deployment so a retried trigger finds it instead of creating another. */
-export function deploymentMarker(app: string, version: string): string {
-  return `nextdeploy ${app}@${version}`;
-}
 
 /**
  * The deploy runbook of DESIGN.md as one durable workflow (id `deploy-<app>`): preflight,

@@ -2,6 +2,7 @@ import { isCancellation, setCurrentDetails } from '@temporalio/workflow';
 import type { DeployProgress, DeployStatus, StepProgress, StepStatus } from '../core/workflow-contracts.ts';
 import type { CompensationOutcome } from './saga.ts';
 import { describeError } from './saga.ts';
+import { recordDeployFinished, recordDeployStarted, recordStepDuration } from './deploy-metrics.ts';
 
 /**
  * The state behind the `progress` query, also mirrored into the workflow's "current details"
@@ -19,6 +20,7 @@ export class ProgressTracker {
       steps: stepNames.map((name) => ({ name, status: 'pending', startedAt: null, endedAt: null, attempts: 0, detail: null })),
       compensations: [],
     };
+    recordDeployStarted(app);
     this.publish();
   }
 
@@ -28,6 +30,7 @@ export class ProgressTracker {
 
   setStatus(status: DeployStatus): void {
     this.state.status = status;
+    if (status === 'live' || status === 'rolled_back' || status === 'failed') recordDeployFinished(this.state.app, status);
     if (status !== 'running' && status !== 'baking') this.state.currentStep = null;
     this.publish();
   }
@@ -64,6 +67,7 @@ export class ProgressTracker {
       throw err;
     } finally {
       step.endedAt = new Date().toISOString();
+      recordStepDuration(name, step.status, Date.parse(step.endedAt) - Date.parse(step.startedAt));
       this.publish();
     }
   }

@@ -116,9 +116,9 @@ export const dnsRoutes: RouteDef[] = [
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
       const q = ctx.query;
-      const nameQuery = q.get('name') ?? q.get('name.exact');
-      const q2 = new URLSearchParams(q);
-      if (nameQuery !== null && !nameQuery.includes('.')) q2.set('name', fqdn(nameQuery, zone.name));
+      // Filters compare with the stored (fully qualified, lowercase) name, as the API does: a relative
+      // `name=www` matches nothing there either.
+      const q2 = q;
       const type = q.get('type');
       const proxied = q.get('proxied');
       const records = ctx.core.store.data.dnsRecords

@@ -84,6 +84,15 @@ export function kvContract(env: () => ContractEnv): void {
       expect(JSON.stringify(invalid.body)).toContain('body[0].value');
     });
 
+    it('deletes in bulk through both the current and the deprecated endpoint', async () => {
+      const { api } = env();
+      expectAnswer(await api.call('POST', `${namespaces()}/${ns}/bulk/delete`, { json: ['bulk:a'] }), 200);
+      expectAnswer(await api.call('DELETE', `${namespaces()}/${ns}/bulk`, { json: ['bulk:b'] }), 200);
+      const gone = await api.call('POST', `${namespaces()}/${ns}/bulk/get`, { json: { keys: ['bulk:a', 'bulk:b'] } });
+      expectAnswer(gone, 200);
+      expect(resultOf(gone)).toMatchObject({ values: { 'bulk:a': null, 'bulk:b': null } });
+    });
+
     it('deletes a key, then the namespace; both are gone afterwards', async () => {
       const { api } = env();
       expectAnswer(await api.call('DELETE', values('app:active')), 200);

@@ -27,6 +27,17 @@ export function workersContract(env: () => ContractEnv): void {
       expectAnswer(await api.call('GET', `${scripts()}/no-such-worker`), 404, 10007);
     });
 
+    it('reports the uploaded script as one version deployed at 100 %', async () => {
+      const { api } = env();
+      const deployments = await api.call('GET', `${scripts()}/contract-router/deployments`);
+      expectAnswer(deployments, 200);
+      const versions = await api.call('GET', `${scripts()}/contract-router/versions`);
+      expectAnswer(versions, 200);
+      const items = (resultOf<{ items: { id: string }[] }>(versions)).items;
+      expect(items.length).toBe(1);
+      expectAnswer(await api.call('GET', `${scripts()}/contract-router/versions/${items[0]!.id}`), 200);
+    });
+
     it('refuses an upload without its metadata part, and a token without Workers Scripts Write', async () => {
       const { api } = env();
       const form = new FormData();
