@@ -108,6 +108,24 @@ describe('the Pages deployment', () => {
     expect((await cf.edgeRequest(`${first.shortId}.demo.pages.dev`, '/')).body).toBe('<h1>v1</h1>');
   });
 
+  it('fetches a fresh upload JWT when the first one expires mid-upload', async () => {
+    const ttl = cf.core.timing.uploadTokenTtlMs;
+    cf.core.timing.uploadTokenTtlMs = 3_000;
+    try {
+      cf.addFault({ operation: 'pages.assets.checkMissing', latencyMs: 3_500, count: 1 });
+      const before = cf.core.observe.requests.at(-1)?.seq ?? 0;
+      const dir = site({ 'index.html': '<h1>jwt</h1>' });
+      const d = await acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: { type: 'directory', path: dir, branch: 'preview' }, marker: 'nextdeploy app123@vjwt' });
+      expect(d.reused).toBe(false);
+      const requests = cf.core.observe.requests.filter((r) => r.seq > before);
+      const ops = (op: string) => requests.filter((r) => r.operation === op).map((r) => r.status);
+      expect(ops('pages.projects.getUploadToken')).toEqual([200, 200]);
+      expect(ops('pages.assets.checkMissing')).toEqual([401, 200]);
+    } finally {
+      cf.core.timing.uploadTokenTtlMs = ttl;
+    }
+  });
+
   it('triggers a git build once, however often the trigger is retried', async () => {
     const args = { accountId: cf.accountId, pagesProject: 'gitproj', source: { type: 'git' as const, branch: 'main' }, marker: 'nextdeploy app123@vgit' };
     cf.clearMutations();

@@ -5,8 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { cleanEnv, runCliProcess, tempDir } from './cli-test-helpers.ts';
 import { COMMANDS } from './commands/index.ts';
+import { runCli } from './program.ts';
 
 const NAMES = COMMANDS.map((c) => c.name);
+
+async function runInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: cleanEnv(),
+    cwd: tempDir(),
+  });
+  return { code, stdout, stderr };
+}
 
 describe('the nextdeploy CLI', () => {
   it('has the commands people type, each behind an npm script of its name', () => {
@@ -16,13 +29,23 @@ describe('the nextdeploy CLI', () => {
   });
 
   it('answers --help on every command with its usage on stdout and exit 0', async () => {
-    const runs = await Promise.all(NAMES.map((name) => runCliProcess([name, '--help'], { cwd: tempDir() })));
+    // In-process (the same runCli main.ts calls): eight child processes would only add start-up time.
+    const runs = await Promise.all(NAMES.map((name) => runInProcess([name, '--help'])));
     runs.forEach((run, i) => {
       expect(run.code, NAMES[i]).toBe(0);
       expect(run.stderr, NAMES[i]).toBe('');
       expect(run.stdout).toMatch(new RegExp(`^Usage: nextdeploy ${NAMES[i]} \\[options\\]`, 'm'));
       expect(run.stdout).toMatch(/-h, --help/);
     });
+  });
+
+  it('prints one command\'s help as a child process too', async () => {
+    const run = await runCliProcess(['start-deploy', '--help'], { cwd: tempDir() });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: nextdeploy start-deploy \[options\]/m);
+    expect(run.stdout).toMatch(/^ {2}--app <name> /m);
+    expect(run.stdout).toMatch(/^ {2}--json /m);
+    expect(run.stdout).toMatch(/^ {2}--detach /m);
   });
 
   it('lists every command in the top-level help', async () => {

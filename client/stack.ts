@@ -52,7 +52,7 @@ export async function ensureStack(io: CliIo, target: StackInfo['cloudflareTarget
     // Another command may have started it while this one waited for the lock.
     const again = await inspectStack();
     if (again.state === 'running') return reuse(again.info);
-    println(io.stderr, 'Starting the embedded stack in the background (Temporal dev server, local Cloudflare, router, worker)...');
+    println(io.stderr, `Starting the embedded stack in the background (${target === 'local' ? 'Temporal dev server, local Cloudflare, router, worker' : 'Temporal dev server and a worker using the Cloudflare API'})...`);
     mkdirSync(paths.logs, { recursive: true });
     const out = openSync(paths.supervisorLog, 'a');
     const env = { ...io.env };

@@ -1,6 +1,6 @@
 // The embedded stack's supervisor when it runs in the background (started by `start-deploy`,
 // stopped by `npm run stop` with SIGTERM). Its output goes to .nextdeploy/logs/stack.log.
-import { startEmbeddedStack, takeOverSignals } from './embedded-stack.ts';
+import { startEmbeddedStack, onStopSignal } from './embedded-stack.ts';
 
 const target = process.argv.includes('--api') ? 'api' : 'local';
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -17,7 +17,7 @@ try {
     log('stack: stopped');
     process.exit(code);
   };
-  takeOverSignals((signal) => void stop(signal, 0));
+  onStopSignal((signal) => void stop(signal, 0));
   // A worker that dies takes the stack down with it: the next command sees no stack and starts a fresh one.
   void stack.workerExited.then((code) => stop(`the worker exited with code ${code}`, 1));
 } catch (err) {

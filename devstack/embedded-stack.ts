@@ -67,6 +67,7 @@ function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
  */
 export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise<RunningStack> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const signalHandlersBefore = new Map<string, Function[]>(STOP_SIGNALS.map((s) => [s, process.listeners(s)]));
   const paths = stackPaths();
   mkdirSync(paths.logs, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -92,6 +93,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     };
     if (options.cloudflareTarget === 'local') {
       const cf = await startLocalCloudflare({ stateDir: paths.cfLocalState });
+      dropSignalHandlersAddedSince(signalHandlersBefore);
       stops.push(() => cf.stop());
       writePrivateFile(paths.localToken, `${cf.token}\n`);
       const client = cloudflareClient(cf.token, cf.apiBaseUrl);
@@ -161,14 +163,22 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   }
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * Makes `onSignal` the only handler of SIGINT, SIGTERM and SIGHUP. Miniflare (inside the local
- * Cloudflare) installs handlers that call `process.exit` at once, which would orphan the Temporal
- * server and the worker; the stack's own `stop()` stops workerd too, so it must run instead.
+ * Removes the SIGINT/SIGTERM/SIGHUP handlers added since `before` was taken. Miniflare (inside the
+ * local Cloudflare) adds handlers that call `process.exit` at once, which would orphan the
+ * Temporal server and the worker; the stack's own `stop()` stops workerd too, so it must run
+ * instead. Handlers from before (tsx's signal relay) stay.
  */
-export function takeOverSignals(onSignal: (signal: NodeJS.Signals) => void): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => onSignal(signal));
+function dropSignalHandlersAddedSince(before: Map<string, Function[]>): void {
+  for (const signal of STOP_SIGNALS) {
+    const keep = new Set(before.get(signal) ?? []);
+    for (const listener of process.listeners(signal)) if (!keep.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
   }
+}
+
+/** Calls `onSignal` on SIGINT, SIGTERM or SIGHUP (the stack's owner stops it there). */
+export function onStopSignal(onSignal: (signal: NodeJS.Signals) => void): void {
+  for (const signal of STOP_SIGNALS) process.on(signal, () => onSignal(signal));
 }

@@ -10,7 +10,7 @@ import { cleanEnv } from '../client/cli-test-helpers.ts';
 import { deployWorkflowId } from '../core/workflow-contracts.ts';
 import { validConfig } from './bad-input-cases.ts';
 import { runCli } from './cli-process.ts';
-import { deployFacts, hostFor, outcome, startDeploy, testDeployInput, writeBuild } from './deploys.ts';
+import { deployFacts, outcome, servedVersion, startDeploy, testDeployInput, writeBuild } from './deploys.ts';
 import { FAULT_PROJECT, startFaultStack, type FaultStack } from './harness.ts';
 import { kvDump } from './observe.ts';
 import { scanForToken } from './secrets.ts';
@@ -66,7 +66,8 @@ describe('twenty apps deploying at once into one KV namespace', () => {
 
   it('two rounds (v1, then v2 of all twenty): every versions list and live record intact', async () => {
     for (const version of ['v1', 'v2']) {
-      const ends = await Promise.all(apps.map(async (app) => outcome(await startDeploy(stack, testDeployInput(stack, app, { version })))));
+      const hs = await Promise.all(apps.map((app) => startDeploy(stack, testDeployInput(stack, app, { version }))));
+      const ends = await Promise.all(hs.map((h) => outcome(h)));
       ends.forEach((end, i) => expect.soft(end.result?.status, `${apps[i]}@${version}: ${end.error?.message}`).toBe('live'));
     }
     for (const app of apps) {
@@ -77,7 +78,7 @@ describe('twenty apps deploying at once into one KV namespace', () => {
       expect.soft(facts.active?.previousVersion, app).toBe('v1');
       expect.soft(facts.deploymentsOf('v2'), app).toHaveLength(1);
       expect.soft(facts.dnsRecords, app).toHaveLength(1);
-      expect.soft((await stack.cf.edgeRequest(hostFor(app), '/')).headers['x-nextdeploy-version'], app).toBe('v2');
+      expect.soft(await servedVersion(stack, app, 'v2'), app).toBe('v2');
     }
     // Every key belongs to one of the apps and names only that app's versions.
     const kv = await kvDump(stack.cf, stack.kvNamespaceId);

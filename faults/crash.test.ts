@@ -11,7 +11,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
 import { DEPLOY_STEPS, type DeployStepName } from '../core/workflow-contracts.ts';
-import { deployFacts, hostFor, outcome, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
+import { deployFacts, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { appliedMutations } from './observe.ts';
@@ -78,8 +78,7 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
       // The mutation log: one deployment and one domain created per project, nothing deleted.
       expect.soft(appliedMutations(stack.cf, new RegExp(`/pages/projects/${projectFor(step)}/deployments$`)).filter((m) => m.method === 'POST').length, `${step}: deployment creates`).toBe(1);
       expect.soft(appliedMutations(stack.cf, new RegExp(`/pages/projects/${projectFor(step)}/domains$`)).filter((m) => m.method === 'POST').length, `${step}: domain creates`).toBe(1);
-      const res = await stack.cf.edgeRequest(hostFor(appFor(step)), '/');
-      expect.soft(res.headers['x-nextdeploy-version'], `${step}: served version`).toBe('v1');
+      expect.soft(await servedVersion(stack, appFor(step), 'v1'), `${step}: served version`).toBe('v1');
     }
     const dnsCreates = appliedMutations(stack.cf, /\/dns_records$/).filter((m) => m.method === 'POST');
     expect(dnsCreates).toHaveLength(DEPLOY_STEPS.length);

@@ -129,3 +129,17 @@ export async function deployFacts(stack: FaultStack, app: string, project = FAUL
     versions: kv.versions,
   };
 }
+
+/**
+ * The version the router serves for an app, waiting up to `timeoutMs` for `expected`: the router
+ * keeps a compiled table per isolate for up to ISOLATE_CACHE_MS (1 s), so a flip shows shortly after.
+ */
+export async function servedVersion(stack: FaultStack, app: string, expected: string, timeoutMs = 10_000): Promise<string | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await stack.cf.edgeRequest(hostFor(app), '/');
+    const served = res.headers['x-nextdeploy-version'] as string | undefined;
+    if (served === expected || Date.now() > deadline) return served;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

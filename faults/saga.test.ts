@@ -7,7 +7,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { cloudflareClient } from '../client/cloudflare.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { DEPLOY_STEPS, type DeployStepName } from '../core/workflow-contracts.ts';
-import { deployFacts, hostFor, outcome, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
+import { deployFacts, hostFor, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { scanForToken } from './secrets.ts';
@@ -80,7 +80,7 @@ describe('checks failing after the flip', () => {
     expect(await surface('saga-prev')).toEqual(before);
     const facts = await deployFacts(stack, 'saga-prev');
     expect(facts.versions?.map((v) => `${v.version}:${v.state}`)).toEqual(['v1:live', 'v2:failed']);
-    expect((await stack.cf.edgeRequest(hostFor('saga-prev'), '/')).headers['x-nextdeploy-version']).toBe('v1');
+    expect(await servedVersion(stack, 'saga-prev', 'v1')).toBe('v1');
   });
 });
 
@@ -117,7 +117,7 @@ describe('the workflow cancelled in each runbook step', () => {
     const v2 = facts.versions?.filter((v) => v.version === 'v2').map((v) => v.state) ?? [];
     expect(v2.every((s) => s === 'failed')).toBe(true);
     expect(facts.versions?.find((v) => v.version === 'v1')?.state).toBe('live');
-    expect((await stack.cf.edgeRequest(hostFor(app), '/')).headers['x-nextdeploy-version']).toBe('v1');
+    expect(await servedVersion(stack, app, 'v1')).toBe('v1');
   });
 
   it('no history, log or captured output holds the token', async () => {

@@ -75,7 +75,9 @@ describe('a deploy on the dev server, a real worker and the local Cloudflare', (
     expect(domainsNamed(HOST)).toHaveLength(1);
 
     stack.cf.clearMutations();
-    stack.cf.addFault({ operation: 'pages.projects.deployments.create', status: 503, count: 1 });
+    // The create lands after the client gave up (SDK timeout 5 s): the retry must find it, not create another.
+    stack.cf.addFault({ operation: 'pages.projects.deployments.create', latencyMs: 6_000, count: 1 });
+    stack.cf.addFault({ operation: 'pages.projects.deployments.list', status: 503, count: 1 });
     stack.cf.addFault({ operation: 'pages.assets.upload', status: 429, code: 971, retryAfter: 1, count: 1 });
     stack.cf.addFault({ operation: 'kv.namespaces.values.update', status: 500, count: 2 });
     stack.cf.addFault({ operation: 'dns.records.list', status: 429, code: 971, retryAfter: 1, count: 1 });
@@ -84,6 +86,8 @@ describe('a deploy on the dev server, a real worker and the local Cloudflare', (
     expect(v2.error).toBeUndefined();
     expect(v2.result).toMatchObject({ status: 'live', liveVersion: 'v2' });
     expect(await routerServes()).toEqual({ body: '<h1>v2</h1>', version: 'v2' });
+    const v2Progress = await stack.client.workflow.getHandle(v2.workflowId, v2.runId).query(progressQuery);
+    expect(v2Progress.steps.find((st) => st.name === 'trigger')?.detail).toMatch(/^found deployment/);
     const mutations = stack.cf.mutations();
     expect(mutations.some((m) => m.outcome === 'fault')).toBe(true);
     const applied = (op: string) => mutations.filter((m) => m.operation === op && m.outcome === 'applied');

@@ -25,7 +25,7 @@ export const devCommand: CliCommand = {
       ], EXIT.REFUSED);
     }
     // Loaded here: the local Cloudflare brings workerd, which no other command needs to load.
-    const { startEmbeddedStack, takeOverSignals } = await import('../../devstack/embedded-stack.ts');
+    const { startEmbeddedStack, onStopSignal } = await import('../../devstack/embedded-stack.ts');
     const stack = await withFileLock(stackPaths().lock, () =>
       startEmbeddedStack({ mode: 'foreground', cloudflareTarget: target, env: io.env, log: (line) => println(io.stderr, line) }),
     );
@@ -34,7 +34,7 @@ export const devCommand: CliCommand = {
     println(io.stdout, `  Deploy            npm run start-deploy -- --app app123   (in another terminal)`);
     println(io.stdout, 'Press Ctrl-C to stop.');
     const reason = await new Promise<{ code: number; why: string }>((resolve) => {
-      takeOverSignals((signal) => resolve({ code: EXIT.OK, why: signal }));
+      onStopSignal((signal) => resolve({ code: EXIT.OK, why: signal }));
       void stack.workerExited.then((code) => resolve({ code: EXIT.FAILED, why: `the worker exited with code ${code}` }));
     });
     println(io.stdout, `\nStopping (${reason.why})...`);
