@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type Cloudflare from 'cloudflare';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { cfCall, cfFind } from './errors.ts';
+import type { WebhookConfig } from './webhook.ts';
 
 /** What the activities need from the outside world; tests pass real-but-local ones. */
 export interface ActivityDeps {
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   /** Pause between polls inside one activity (checks). Default: real timers. */
   sleep?: (ms: number) => Promise<void>;
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** The deploy webhook (URL and HMAC secret, from the worker's environment); unset = notifications off. */
+  webhook?: WebhookConfig;
 }
 
 /** The resolved dependencies plus the helpers every activity file uses. */

@@ -6,10 +6,13 @@ import { attachCustomDomain, awaitCustomDomain, detachCustomDomain } from './dom
 import { awaitDeployment, triggerDeployment } from './pages.ts';
 import { preflight } from './preflight.ts';
 import type { NextdeployActivities } from './types.ts';
+import { planRetention, pruneDeployments, pruneVersions } from './retention.ts';
+import { createWebhookActivities } from './webhook.ts';
 import { flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
 
 export type { ActivityDeps } from './context.ts';
 export type { NextdeployActivities } from './types.ts';
+export type { WebhookConfig } from './webhook.ts';
 export { createCloudflareClient } from './cloudflare.ts';
 
 /**
@@ -18,6 +21,7 @@ export { createCloudflareClient } from './cloudflare.ts';
  */
 export function createActivities(deps: ActivityDeps): NextdeployActivities {
   const ctx = createCtx(deps);
+  const webhook = deps.webhook ? createWebhookActivities(deps.webhook) : null;
   return {
     preflight: (input) => preflight(ctx, input),
     triggerDeployment: (args) => triggerDeployment(ctx, args),
@@ -33,5 +37,11 @@ export function createActivities(deps: ActivityDeps): NextdeployActivities {
     restoreActive: (args) => restoreActive(ctx, args),
     resolveRollbackTarget: (args) => resolveRollbackTarget(ctx, args),
     runChecks: (args) => runChecks(ctx, args),
+    // Always registered so the workflow needs no flag (and no secret) to call it: the worker's
+    // environment alone decides whether a request goes out.
+    notifyDeployFinished: async (n) => (webhook ? { delivered: true, status: (await webhook.notifyDeployFinished(n)).status } : { delivered: false, status: null }),
+    planRetention: (args) => planRetention(ctx, args),
+    pruneVersions: (args) => pruneVersions(ctx, args),
+    pruneDeployments: (args) => pruneDeployments(ctx, args),
   };
 }

@@ -1,5 +1,6 @@
 import type { DeployInput } from '../core/deploy-input.ts';
 import type { Metadata } from '../core/metadata.ts';
+import type { DeployNotification } from './webhook.ts';
 
 /**
  * The activity contract the workflows are written against (imported as a type only). The real
@@ -149,7 +150,45 @@ export interface CheckReport {
   summary: string;
 }
 
-/** Every activity the deploy and rollback workflows call. */
+/** Retention of one app: `keep` newest versions and deployments, plus everything live/previous need. */
+export interface RetentionArgs extends KvArgs {
+  pagesProject: string;
+  keep: number;
+  /** Deployments (and their versions) younger than this are never pruned: a deploy may be using them. */
+  minAgeMs: number;
+  /** Cap per run on each kind of deletion (the API budget is shared with deploys). */
+  maxDeletions: number;
+}
+
+/** What {@link NextdeployActivities.planRetention} decided; nothing is deleted yet. */
+export interface RetentionPlan {
+  live: string | null;
+  previous: string | null;
+  keptVersions: string[];
+  /** Versions whose list entry and KV keys go. */
+  pruneVersions: string[];
+  /** Deployments that go, oldest first. */
+  pruneDeployments: { id: string; shortId: string; version: string | null; createdOn: string }[];
+}
+
+export interface PruneVersionsArgs extends KvArgs {
+  versions: string[];
+}
+
+export interface PruneDeploymentsArgs extends KvArgs {
+  pagesProject: string;
+  deployments: RetentionPlan['pruneDeployments'];
+}
+
+export interface PruneResult {
+  deleted: string[];
+  skipped: { id: string; why: string }[];
+}
+
+/** The JSON body of the deploy webhook (see activities/webhook.ts). */
+export type { DeployNotification } from './webhook.ts';
+
+/** Every activity the deploy, rollback and retention workflows call. */
 export interface NextdeployActivities {
   preflight(input: DeployInput): Promise<PreflightResult>;
   triggerDeployment(args: TriggerArgs): Promise<DeploymentRef>;
@@ -168,4 +207,12 @@ export interface NextdeployActivities {
   /** For the manual rollback: the live version and the (validated) target. */
   resolveRollbackTarget(args: ResolveRollbackArgs): Promise<{ fromVersion: string; toVersion: string }>;
   runChecks(args: ChecksArgs): Promise<CheckReport>;
+  /**
+   * The signed webhook on a deploy's final status. Always registered: a worker without
+   * `NEXTDEPLOY_WEBHOOK_URL`/`_SECRET` answers `{ delivered: false }` without a request.
+   */
+  notifyDeployFinished(notification: DeployNotification): Promise<{ delivered: boolean; status: number | null }>;
+  planRetention(args: RetentionArgs): Promise<RetentionPlan>;
+  pruneVersions(args: PruneVersionsArgs): Promise<PruneResult>;
+  pruneDeployments(args: PruneDeploymentsArgs): Promise<PruneResult>;
 }

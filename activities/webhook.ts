@@ -17,8 +17,11 @@ export const WEBHOOK_FAILURES = {
 export interface DeployNotification {
   app: string;
   version: string;
-  status: 'live' | 'rolled_back' | 'failed';
+  status: 'live' | 'rolled_back' | 'failed' | 'cancelled';
+  /** For every status but `live`: the failure type and message. */
   reason?: string;
+  /** The version live when the deploy ended. */
+  liveVersion?: string | null;
   workflowId: string;
   runId?: string;
   url?: string;

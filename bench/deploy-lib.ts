@@ -8,8 +8,21 @@ import type { LocalCloudflare } from '../cf-local/index.ts';
 import { deployFacts } from '../faults/deploys.ts';
 import type { FaultStack } from '../faults/harness.ts';
 
-/** Operations that are polls (a build or a domain not ready yet): excluded from "calls outside polling". */
-export const POLL_OPERATIONS = new Set(['pages.projects.deployments.get', 'pages.projects.domains.get']);
+/**
+ * Is this request a poll (the build or the custom domain not ready yet)? Those are excluded from
+ * "calls outside polling". Preflight also reads the domain, but for a fresh app that read is a
+ * 404, while the domain poll reads a domain that exists.
+ */
+export function isPoll(t: Pick<Tally, 'operation' | 'status'>): boolean {
+  return t.operation === 'pages.projects.deployments.get' || (t.operation === 'pages.projects.domains.get' && t.status !== 404);
+}
+
+/** Requests per operation, most first, as `n × operation`. */
+export function byOperation(entries: Tally[], perDeploy = 1): string {
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.operation, (counts.get(e.operation) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1]).map(([op, n]) => `${+(n / perDeploy).toFixed(1)} × ${op}`).join(', ');
+}
 
 /** One API request as the emulator answered it. */
 export interface Tally {

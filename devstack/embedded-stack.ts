@@ -38,6 +38,7 @@ async function waitForPoller(address: string, namespace: string, worker: ChildPr
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (code ${worker.exitCode ?? worker.signalCode}) before polling; see ${path.join(stackPaths().logs, 'worker.log')}`);
+      // taskQueueType 1 = TASK_QUEUE_TYPE_WORKFLOW: a worker that polls workflow tasks is up.
       const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
       if ((answer.pollers ?? []).length > 0) return;
       await new Promise((r) => setTimeout(r, 250));

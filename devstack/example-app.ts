@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { withFileLock } from './file-lock.ts';
+import { processAlive, withFileLock } from './file-lock.ts';
 import { PROJECT_ROOT, stateDir } from './paths.ts';
 
 /** The bundled example Next.js app that embedded defaults deploy. */
@@ -42,6 +42,11 @@ function hashSources(appDir: string, versionLabel: string): string {
 const KEEP_BUILDS = 8;
 
 function pruneBuilds(root: string, keep: string): void {
+  // Half-built folders of builds whose process died.
+  for (const entry of readdirSync(root)) {
+    const pid = Number(/\.tmp-(\d+)$/.exec(entry)?.[1] ?? 0);
+    if (pid > 0 && !processAlive(pid)) rmSync(path.join(root, entry), { recursive: true, force: true });
+  }
   const builds = readdirSync(root, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.includes('.tmp-'))
     .map((e) => ({ dir: path.join(root, e.name), mtime: statSync(path.join(root, e.name)).mtimeMs }))

@@ -20,7 +20,8 @@ export interface LocalDeployStack {
   cf: LocalCloudflare;
   temporal: RunningDevServer;
   client: Client;
-  worker: Worker;
+  /** Undefined when started with `worker: false` (a worker process of the test's own polls instead). */
+  worker: Worker | undefined;
   taskQueue: string;
   kvNamespaceId: string;
   /** `host:port` of the local edge, for checks and for `curl --connect-to`. */
@@ -35,6 +36,8 @@ export interface LocalDeployStackOptions {
   /** Deploy the router Worker (default true). */
   router?: boolean;
   cloudflare?: Pick<LocalCloudflareOptions, 'timing' | 'stateDir'>;
+  /** Run an in-process worker (default true); false for tests that run `worker/main.ts` as a process. */
+  worker?: boolean;
 }
 
 /** Bundles `router-worker/src/index.ts` into one ES module, as wrangler would. */
@@ -88,6 +91,9 @@ export async function startLocalDeployStack(options: LocalDeployStackOptions = {
     const client = new Client({ connection, namespace: temporal.namespace });
     const edgeHost = new URL(cf.edgeUrl).host;
     const taskQueue = options.taskQueue ?? 'nextdeploy';
+    if (options.worker === false) {
+      return { cf, temporal, client, worker: undefined, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };
+    }
     const worker = await createNextdeployWorker({
       connection: nativeConnection,
       namespace: temporal.namespace,

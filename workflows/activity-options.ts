@@ -32,6 +32,16 @@ export const UNDO: ActivityOptions = {
   retry: { ...CLOUDFLARE_RETRY, maximumAttempts: 40 },
 };
 
+/**
+ * The deploy webhook: retried like a Cloudflare call, but given up after 10 minutes so an
+ * unreachable receiver cannot hold the app's workflow id (and its next deploy) for long.
+ */
+export const NOTIFY: ActivityOptions = {
+  startToCloseTimeout: '30s',
+  scheduleToCloseTimeout: '10m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '60s' },
+};
+
 /** Direct Upload may move many files: heartbeats carry the uploaded hashes so a retry resumes. */
 export const UPLOAD: ActivityOptions = {
   ...CALL,

@@ -2,7 +2,7 @@
 // chosen per test, and a step can be held open (a gate) to cancel the workflow during it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
-import type { NextdeployActivities } from '../activities/types.ts';
+import type { DeployNotification, NextdeployActivities } from '../activities/types.ts';
 
 /** How the fakes behave; the defaults make a deploy go live. */
 export interface FakeBehaviour {
@@ -48,6 +48,8 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
   const calls: string[] = [];
   /** The `proxied` flag of each DNS upsert, in order. */
   const dnsProxied: boolean[] = [];
+  /** Webhook notifications, kept apart from `calls` (they follow the outcome, not the runbook). */
+  const notifications: DeployNotification[] = [];
   let checkRounds = 0;
   const b = {
     buildPendingAttempts: 0,
@@ -141,6 +143,19 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
         summary: ok ? `${args.paths.length} paths OK` : `${args.paths[0]} answered 502`,
       };
     },
+    async notifyDeployFinished(notification) {
+      notifications.push(notification);
+      return { delivered: true, status: 204 };
+    },
+    async planRetention() {
+      throw ApplicationFailure.nonRetryable('retention is not faked', NOT_RETRYABLE.INVALID_INPUT);
+    },
+    async pruneVersions() {
+      throw ApplicationFailure.nonRetryable('retention is not faked', NOT_RETRYABLE.INVALID_INPUT);
+    },
+    async pruneDeployments() {
+      throw ApplicationFailure.nonRetryable('retention is not faked', NOT_RETRYABLE.INVALID_INPUT);
+    },
   };
-  return { activities, calls, dnsProxied };
+  return { activities, calls, dnsProxied, notifications };
 }

@@ -1,4 +1,4 @@
-import { isCancellation, setCurrentDetails } from '@temporalio/workflow';
+import { isCancellation, log, setCurrentDetails } from '@temporalio/workflow';
 import type { DeployProgress, DeployStatus, StepProgress, StepStatus } from '../core/workflow-contracts.ts';
 import type { CompensationOutcome } from './saga.ts';
 import { describeError } from './saga.ts';
@@ -24,13 +24,28 @@ export class ProgressTracker {
     this.publish();
   }
 
+  /**
+   * One JSON log line per step transition (the worker's logger prints it; workflow `log` is
+   * silent during replay, so a restarted worker does not repeat lines). Never carries a token:
+   * nothing here comes from anywhere but the (secret-free) input and step outcomes.
+   */
+  private logTransition(step: StepProgress, durationMs: number | null): void {
+    const fields = { app: this.state.app, version: this.state.version, step: step.name, status: step.status, attempt: step.attempts, ...(durationMs === null ? {} : { durationMs }) };
+    const message = `step ${step.name}: ${step.status}`;
+    if (step.status === 'failed' || step.status === 'compensation_failed') log.warn(message, { ...fields, detail: step.detail });
+    else log.info(message, fields);
+  }
+
   snapshot(): DeployProgress {
     return JSON.parse(JSON.stringify(this.state)) as DeployProgress;
   }
 
   setStatus(status: DeployStatus): void {
     this.state.status = status;
-    if (status === 'live' || status === 'rolled_back' || status === 'failed') recordDeployFinished(this.state.app, status);
+    if (status === 'live' || status === 'rolled_back' || status === 'failed') {
+      recordDeployFinished(this.state.app, status);
+      log.info(`deploy ${status}`, { app: this.state.app, version: this.state.version, status });
+    }
     if (status !== 'running' && status !== 'baking') this.state.currentStep = null;
     this.publish();
   }
@@ -56,6 +71,7 @@ export class ProgressTracker {
     step.attempts += 1;
     this.state.currentStep = name;
     this.publish();
+    this.logTransition(step, null);
     try {
       const result = await fn();
       step.status = 'succeeded';
@@ -67,13 +83,16 @@ export class ProgressTracker {
       throw err;
     } finally {
       step.endedAt = new Date().toISOString();
-      recordStepDuration(name, step.status, Date.parse(step.endedAt) - Date.parse(step.startedAt));
+      const durationMs = Date.parse(step.endedAt) - Date.parse(step.startedAt);
+      recordStepDuration(name, step.status, durationMs);
+      this.logTransition(step, durationMs);
       this.publish();
     }
   }
 
   skip(name: string, detail: string): void {
     this.update(name, { status: 'skipped', detail });
+    this.logTransition(this.find(name), null);
   }
 
   recordCompensation(outcome: CompensationOutcome, stepName?: string): void {
@@ -82,6 +101,7 @@ export class ProgressTracker {
       const step = this.find(stepName);
       step.status = outcome.status === 'succeeded' ? 'compensated' : 'compensation_failed';
       if (outcome.detail) step.detail = outcome.detail;
+      this.logTransition(step, null);
     }
     this.publish();
   }

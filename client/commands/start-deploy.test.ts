@@ -15,7 +15,6 @@ let connection: Connection;
 let client: Client;
 
 
-const ACCOUNT = '0123456789abcdef0123456789abcdef';
 const metadataFor = (app: string, version: string, target = 'https://shop.pages.dev') => ({ app, version, defaultTarget: target, routes: { '/': target } });
 
 function configuredDir(config: Record<string, unknown> = {}): string {
