@@ -118,7 +118,7 @@ describe('first run on embedded defaults', () => {
     expect((await viaEdge('/')).version).toBe('v1');
   });
 
-  it('rollback during a deploy signals it, and the saga puts everything back', async () => {
+  it('Ctrl-C stops watching a deploy, not the deploy; rollback then signals it and the saga puts everything back', async () => {
     const control = info.cloudflare!.controlUrl;
     const setStageMs = (ms: number) =>
       fetch(`${control}/timing`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ directUploadStepMs: ms }) });
@@ -126,9 +126,26 @@ describe('first run on embedded defaults', () => {
     // when the step ends, before anything is routed to the new version.
     expect((await setStageMs(3_000)).ok).toBe(true);
     try {
-      const started = await run(['start-deploy', '--app', 'app123', '--version', 'v4', '--detach', '--json']);
-      expect(started.code, started.stderr).toBe(0);
-      expect(JSON.parse(started.stdout)).toMatchObject({ status: 'started', version: 'v4' });
+      // Ctrl-C while following stops the watching only: the deploy goes on in Temporal.
+      const watcher = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, 'client', 'main.ts'), 'start-deploy', '--app', 'app123', '--version', 'v4'], {
+        cwd: tempDir(),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let watched = '';
+      let watchErr = '';
+      watcher.stderr.setEncoding('utf8').on('data', (d: string) => (watchErr += d));
+      const watcherExit = new Promise<number | null>((resolve) => watcher.on('exit', resolve));
+      await new Promise<void>((resolve) => {
+        watcher.stdout.setEncoding('utf8').on('data', (d: string) => {
+          watched += d;
+          if (/^… trigger|^✓ trigger|^… build/m.test(watched)) resolve();
+        });
+        void watcherExit.then(() => resolve());
+      });
+      watcher.kill('SIGINT');
+      expect(await watcherExit, watched + watchErr).toBe(130);
+      expect(watchErr).toMatch(/^Stopped watching; the deploy goes on in Temporal\. Watch it: npm run status -- --app app123; stop it: npm run rollback -- --app app123$/m);
 
       const rollback = await run(['rollback', '--app', 'app123', '--reason', 'bad release', '--json']);
       expect(rollback.code, rollback.stderr).toBe(0);

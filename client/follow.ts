@@ -11,12 +11,16 @@ export function rendererFor(stream: OutStream, json: boolean): ProgressRenderer 
   return stream.isTTY && !process.env.NEXTDEPLOY_PLAIN_OUTPUT ? createTtyRenderer(stream) : createPlainRenderer(stream);
 }
 
-/** How a followed workflow ended. */
-export interface FollowOutcome {
-  result: DeployResult;
-  /** The last answer of the `progress` query (after the end when the worker could still answer). */
-  progress: DeployProgress | undefined;
-}
+/**
+ * How following ended: the workflow's result, or `interrupted` when the person pressed Ctrl-C
+ * (the workflow goes on in Temporal; only the watching stopped).
+ */
+export type FollowOutcome =
+  | { interrupted: false; result: DeployResult; progress: DeployProgress | undefined }
+  | { interrupted: true; progress: DeployProgress | undefined };
+
+/** Exit code after Ctrl-C (128 + SIGINT), as shells expect. */
+export const EXIT_INTERRUPTED = 130;
 
 function failureMessage(err: unknown): { reason: string; failureType?: string } {
   if (err instanceof WorkflowFailedError) {
@@ -52,15 +56,26 @@ export async function followWorkflow(client: Client, handle: WorkflowHandle, app
       await new Promise((r) => setTimeout(r, pollMs));
     }
   })();
-  let result: DeployResult;
+  let result: DeployResult | 'interrupted';
+  let onInterrupt: () => void = () => {};
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    onInterrupt = () => resolve('interrupted');
+    process.once('SIGINT', onInterrupt);
+  });
   try {
-    result = (await handle.result()) as DeployResult;
+    result = await Promise.race([handle.result() as Promise<DeployResult>, interrupted]);
   } catch (err) {
     const { reason, failureType } = failureMessage(err);
     result = { status: 'failed', app, version: progress?.version ?? version, reason, failureType, liveVersion: null, compensations: progress?.compensations ?? [] };
   } finally {
+    process.removeListener('SIGINT', onInterrupt);
     done = true;
     await poll;
+  }
+  if (result === 'interrupted') {
+    // Leave the terminal as it was (the TTY renderer hid the cursor).
+    renderer.finish();
+    return { interrupted: true, progress };
   }
   // A closed workflow answers queries only while a worker can replay it; else keep the last answer.
   const final = await queryProgress(client, handle, 5_000);
@@ -69,7 +84,7 @@ export async function followWorkflow(client: Client, handle: WorkflowHandle, app
     renderer.update(final);
   }
   renderer.finish();
-  return { result, progress };
+  return { interrupted: false, result, progress };
 }
 
 /**

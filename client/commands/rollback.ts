@@ -3,7 +3,7 @@ import { resolveApp } from '../../core/config.ts';
 import { versionSchema } from '../../core/metadata.ts';
 import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../core/search-attributes.ts';
 import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, rollbackSignal, rollbackWorkflowId, TASK_QUEUE, type RollbackInput } from '../../core/workflow-contracts.ts';
-import { followWorkflow, rendererFor } from '../follow.ts';
+import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { configOption, type CliCommand } from '../program.ts';
 import { loadSettings } from '../settings.ts';
@@ -96,7 +96,12 @@ export const rollbackCommand: CliCommand = {
       }
       const link = webUiLink(target, handle.workflowId, runId);
       if (link) println(out, `Web UI: ${link}`);
-      const { result } = await followWorkflow(temporal.client, handle, app, flags.to ?? '(previous)', rendererFor(out, json));
+      const outcome = await followWorkflow(temporal.client, handle, app, flags.to ?? '(previous)', rendererFor(out, json));
+      if (outcome.interrupted) {
+        println(io.stderr, `\nStopped watching; the rollback goes on in Temporal. Watch it: npm run status -- --app ${app}`);
+        return EXIT_INTERRUPTED;
+      }
+      const { result } = outcome;
       const tookEffect = result.status === 'rolled_back' || (result.status === 'failed' && during);
       if (json) {
         io.stdout.write(`${JSON.stringify({ app, status: result.status, liveVersion: result.liveVersion, version: result.version, reason: result.reason ?? null, failureType: result.failureType ?? null, workflowId: handle.workflowId, webUi: link ?? null, rolledBack: tookEffect })}\n`);

@@ -5,7 +5,7 @@ import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, TASK_QUEUE, type DeployProgress
 import { cloudflareClient } from '../cloudflare.ts';
 import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts';
 import { readAppState } from '../kv-read.ts';
-import { followWorkflow, rendererFor } from '../follow.ts';
+import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { configOption, type CliCommand } from '../program.ts';
 import { embeddedConfig, loadSettings } from '../settings.ts';
@@ -135,7 +135,12 @@ export const startDeployCommand: CliCommand = {
         return EXIT.OK;
       }
 
-      const { result, progress } = await followWorkflow(temporal.client, handle, input.app, input.version, rendererFor(out, json));
+      const outcome = await followWorkflow(temporal.client, handle, input.app, input.version, rendererFor(out, json));
+      if (outcome.interrupted) {
+        println(io.stderr, `\nStopped watching; the deploy goes on in Temporal. Watch it: npm run status -- --app ${input.app}; stop it: npm run rollback -- --app ${input.app}`);
+        return EXIT_INTERRUPTED;
+      }
+      const { result, progress } = outcome;
       if (result.status !== 'live') {
         // A failed workflow reports no live version: KV says what the edge serves now.
         result.liveVersion = await liveVersionFromKv(target, input.app).catch(() => result.liveVersion);
