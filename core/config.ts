@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { appNameSchema, formatZodIssues, routePathSchema } from './metadata.ts';
 
 /**
- * `nextdeploy.config.json`: where the product deploys to. It is meant to be committed, so it holds
- * ids and names only; the API token comes from `CLOUDFLARE_API_TOKEN` or
+ * `nextdeploy.config.json`: where the product deploys to. Config files get copied, shared and
+ * committed, so it holds ids and names only; the API token comes from `CLOUDFLARE_API_TOKEN` or
  * `CLOUDFLARE_API_TOKEN_FILE` and a token-like field here is refused.
  */
 export const CONFIG_FILE_NAME = 'nextdeploy.config.json';
@@ -174,7 +174,7 @@ export function parseConfig(merged: unknown, source = CONFIG_FILE_NAME): Nextdep
   const secrets = findSecretFields(merged);
   if (secrets.length > 0) {
     throw new ConfigError(
-      secrets.map((field) => `${field}: a token or secret must not be in ${source} (it is meant to be committed); remove it and set CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE instead`),
+      secrets.map((field) => `${field}: a token or secret must not be in ${source} (config files get shared and committed); remove it and set CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE instead`),
       source,
     );
   }

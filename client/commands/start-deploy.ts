@@ -78,7 +78,7 @@ export const startDeployCommand: CliCommand = {
       .addHelpText('after', [
         '',
         'Exit codes: 0 live (or started, with --detach), 1 rolled back or failed, 2 bad flags/config/metadata,',
-        '3 a deploy of the app is already running, 4 Temporal or Cloudflare unreachable.',
+        '3 a deploy of the app is already running, 4 Temporal or Cloudflare unreachable, 130 Ctrl-C (the deploy goes on).',
         'On a fresh clone (no nextdeploy.config.json, no CLOUDFLARE_API_TOKEN) it deploys the example app to',
         'the local Cloudflare, starting the embedded stack in the background (stop it with `npm run stop`).',
       ].join('\n'));
