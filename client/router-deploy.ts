@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import path from 'node:path';
 import type Cloudflare from 'cloudflare';
-import { build } from 'esbuild';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { bundleWorker } from '../devstack/bundle-worker.ts';
 
 /** The router Worker's script name (as in router-worker/wrangler.jsonc). */
 export const ROUTER_SCRIPT_NAME = 'nextdeploy-router';
@@ -15,22 +13,9 @@ export interface RouterBundle {
   sha256: string;
 }
 
-/** Bundles router-worker/src/index.ts (and the core modules it imports) into one ES module. */
+/** Bundles the router (and the core modules it imports) into one ES module, with its digest. */
 export async function bundleRouter(): Promise<RouterBundle> {
-  const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, 'router-worker', 'src', 'index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2022',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    write: false,
-    minify: false,
-    legalComments: 'none',
-    logLevel: 'silent',
-  });
-  const code = result.outputFiles[0]!.text;
+  const code = await bundleWorker();
   return { code, sha256: createHash('sha256').update(code).digest('hex') };
 }
 

@@ -1,12 +1,10 @@
 // A whole deploy stack on this machine: the local Cloudflare (with the router Worker on
 // `*.apps.nextdeploy.test`), a Temporal dev server and a nextdeploy worker. Used by the
 // integration tests and scripts/record-histories.ts; the CLI's embedded mode can use it too.
-import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleWorker } from '../devstack/bundle-worker.ts';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
 import { createCloudflareClient } from '../activities/cloudflare.ts';
 import { createNextdeployWorker } from './create-worker.ts';
@@ -40,22 +38,6 @@ export interface LocalDeployStackOptions {
   worker?: boolean;
 }
 
-/** Bundles `router-worker/src/index.ts` into one ES module, as wrangler would. */
-export async function bundleRouter(): Promise<string> {
-  const result = await build({
-    entryPoints: [path.join(PROJECT_ROOT, 'router-worker', 'src', 'index.ts')],
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    target: 'es2023',
-    mainFields: ['module', 'main'],
-    conditions: ['workerd', 'worker', 'browser'],
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
 export async function startLocalDeployStack(options: LocalDeployStackOptions = {}): Promise<LocalDeployStack> {
   const cf = await startLocalCloudflare({
     seed: {
@@ -72,7 +54,7 @@ export async function startLocalDeployStack(options: LocalDeployStackOptions = {
     if (options.router !== false) {
       await cf.deployWorker({
         name: 'nextdeploy-router',
-        modules: [{ name: 'router.mjs', content: await bundleRouter() }],
+        modules: [{ name: 'router.mjs', content: await bundleWorker() }],
         bindings: [
           { type: 'kv_namespace', name: 'ROUTES', namespace_id: LOCAL_ROUTES_NAMESPACE_ID },
           { type: 'plain_text', name: 'APPS_DOMAIN', text: LOCAL_APPS_DOMAIN },

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import path from 'node:path';
-import { build } from 'esbuild';
+import { bundleWorker } from '../../devstack/bundle-worker.ts';
 import { Miniflare, convertV4MiniflareOptions, type Response as MfResponse } from 'miniflare';
 import { buildActiveRecord, kvKeys, type VersionEntry } from '../../core/kv-records.ts';
 import type { Metadata } from '../../core/metadata.ts';
@@ -12,27 +12,7 @@ export const APPS_DOMAIN = 'apps.nextdeploy.test';
 /** The header the upstream shim uses to tell the local server which URL the router fetched. */
 const ORIGINAL_URL = 'x-test-original-url';
 
-const bundles = new Map<string, Promise<string>>();
-
-/** Bundles a Worker entry (TypeScript, imports core/) into one ES module, as wrangler would. */
-export function bundleWorker(entry: string): Promise<string> {
-  let bundle = bundles.get(entry);
-  if (bundle === undefined) {
-    bundle = build({
-      entryPoints: [entry],
-      bundle: true,
-      format: 'esm',
-      platform: 'neutral',
-      target: 'es2023',
-      mainFields: ['module', 'main'],
-      conditions: ['workerd', 'worker', 'browser'],
-      write: false,
-      logLevel: 'silent',
-    }).then((r) => r.outputFiles[0]!.text);
-    bundles.set(entry, bundle);
-  }
-  return bundle;
-}
+export { bundleWorker };
 
 /** What the local upstream received for one request. */
 export interface ReceivedRequest {
