@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { outcome, startDeploy, testDeployInput } from '../faults/deploys.ts';
 import { startFaultStack, type FaultStack } from '../faults/harness.ts';
 import type { WorkerProcess } from '../faults/worker-process.ts';
-import { byOperation, deployedCorrectly, historyFacts, isPoll, maxInWindow, median, memoryMiB, table, tallyRequests, type Tally } from './deploy-lib.ts';
+import { byOperation, childPids, cpuSeconds, deployedCorrectly, historyFacts, isPoll, maxInWindow, median, memoryMiB, table, tallyRequests, type Tally } from './deploy-lib.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -97,7 +97,12 @@ async function measureOverhead(b: Bench): Promise<void> {
       return out;
     });
     const wall = median(runs.map((r) => r.wall));
-    b.rows.push([`Deploy overhead (${label})`, '≤ 2 s', `${s(wall - BUILD_MS - CERT_MS)} (wall ${s(wall)} − build ${s(BUILD_MS)} − certificate ${s(CERT_MS)}; median of 3)`]);
+    const best = Math.min(...runs.map((r) => r.wall));
+    b.rows.push([
+      `Deploy overhead (${label})`,
+      '≤ 2 s',
+      `${s(wall - BUILD_MS - CERT_MS)} (wall ${s(wall)} − build ${s(BUILD_MS)} − certificate ${s(CERT_MS)}; median of 3, best ${s(best - BUILD_MS - CERT_MS)})`,
+    ]);
     if (runs.some((r) => !r.ok)) b.notes.push(`A single deploy (${label}) was not correct (deployments, DNS, domain or versions list).`);
     log(`overhead (${label}): ${runs.map((r) => s(r.wall)).join(', ')}`);
     if (lifted) {
@@ -110,11 +115,31 @@ async function measureOverhead(b: Bench): Promise<void> {
 
 /** 2. The fleet through one worker, activity limit lifted: correctness, speed, memory, calls. */
 async function measureFleet(b: Bench): Promise<void> {
-  const run = await withWorker(b.stack, LIFTED, async (worker) => ({ ...(await fleet(b.stack, b.tally, 'fleet', FLEET)), mem: memoryMiB(worker.pid) }));
+  const run = await withWorker(b.stack, LIFTED, async (worker) => {
+    // Where the two cores went: the worker, the Temporal server, workerd (router + KV), and this
+    // process (the emulator's API and edge, the clients awaiting results).
+    const pids = { worker: worker.pid, temporal: b.stack.temporal!.pid, workerd: childPids(process.pid, 'workerd')[0] ?? 0 };
+    const before = { worker: cpuSeconds(pids.worker), temporal: cpuSeconds(pids.temporal), workerd: cpuSeconds(pids.workerd), bench: process.cpuUsage() };
+    const r = await fleet(b.stack, b.tally, 'fleet', FLEET);
+    const benchCpu = process.cpuUsage(before.bench);
+    const cpu = {
+      worker: cpuSeconds(pids.worker) - before.worker,
+      temporal: cpuSeconds(pids.temporal) - before.temporal,
+      workerd: cpuSeconds(pids.workerd) - before.workerd,
+      'emulator + bench': (benchCpu.user + benchCpu.system) / 1e6,
+    };
+    return { ...r, mem: memoryMiB(worker.pid), cpu };
+  });
   const outside = run.calls.filter((c) => !isPoll(c)).length;
   b.rows.push([`Fleet: ${FLEET} deploys at once, one worker`, 'all correct', `${run.correct}/${FLEET} correct (${run.live} live)`]);
   b.rows.push(['Fleet total vs one deploy', '≤ 3×', `${s(run.wall)} vs ${s(b.single)} = ${(run.wall / b.single).toFixed(1)}×`]);
   b.rows.push(['Worker memory during the fleet (RSS)', 'report', `peak ${run.mem.peak.toFixed(0)} MiB, at end ${run.mem.now.toFixed(0)} MiB`]);
+  const cpuTotal = Object.values(run.cpu).reduce((x, y) => x + y, 0);
+  b.rows.push([
+    'CPU used during the fleet',
+    'report',
+    `${cpuTotal.toFixed(0)} CPU-s in ${s(run.wall)} wall (${os.cpus().length} cores): ${Object.entries(run.cpu).map(([k, v]) => `${k} ${v.toFixed(0)} s`).join(', ')}`,
+  ]);
   b.rows.push(['Fleet API calls', 'report', `${run.calls.length} total, ${(run.calls.length / FLEET).toFixed(1)} per deploy (${(outside / FLEET).toFixed(1)} outside polling)`]);
   if (run.failures.length) b.notes.push(`Fleet failures (first 3): ${run.failures.join(' | ')}`);
   log(`fleet: ${s(run.wall)}, ${run.correct}/${FLEET} correct`);

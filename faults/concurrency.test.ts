@@ -10,7 +10,7 @@ import { cleanEnv } from '../client/cli-test-helpers.ts';
 import { deployWorkflowId } from '../core/workflow-contracts.ts';
 import { validConfig } from './bad-input-cases.ts';
 import { runCli } from './cli-process.ts';
-import { deployFacts, outcome, servedVersion, startDeploy, testDeployInput, writeBuild } from './deploys.ts';
+import { deployFacts, outcome, outcomesWithin, servedVersion, startDeploy, testDeployInput, writeBuild } from './deploys.ts';
 import { FAULT_PROJECT, startFaultStack, type FaultStack } from './harness.ts';
 import { kvDump } from './observe.ts';
 import { scanForToken } from './secrets.ts';
@@ -64,10 +64,10 @@ describe('two deploys of the same app started at once', () => {
 describe('twenty apps deploying at once into one KV namespace', () => {
   const apps = Array.from({ length: 20 }, (_, i) => `fleet${String(i + 1).padStart(2, '0')}`);
 
-  it('two rounds (v1, then v2 of all twenty): every versions list and live record intact', async () => {
+  it('two rounds (v1, then v2 of all twenty): every versions list and live record intact', { timeout: 200_000 }, async () => {
     for (const version of ['v1', 'v2']) {
-      const hs = await Promise.all(apps.map((app) => startDeploy(stack, testDeployInput(stack, app, { version }))));
-      const ends = await Promise.all(hs.map((h) => outcome(h)));
+      const handles = await Promise.all(apps.map((app) => startDeploy(stack, testDeployInput(stack, app, { version }))));
+      const ends = await outcomesWithin(handles, 75_000);
       ends.forEach((end, i) => expect.soft(end.result?.status, `${apps[i]}@${version}: ${end.error?.message}`).toBe('live'));
     }
     for (const app of apps) {

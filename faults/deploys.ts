@@ -143,3 +143,37 @@ export async function servedVersion(stack: FaultStack, app: string, expected: st
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/**
+ * The outcomes of several deploys, or, if some are still running after `timeoutMs`, an error that
+ * says where each of those is (step, status, attempts), instead of a bare test timeout.
+ */
+export async function outcomesWithin(handles: WorkflowHandle[], timeoutMs: number): Promise<Awaited<ReturnType<typeof outcome>>[]> {
+  const done = new Set<string>();
+  const all = Promise.all(handles.map(async (h) => {
+    const end = await outcome(h);
+    done.add(h.workflowId);
+    return end;
+  }));
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(async () => {
+      const stuck: string[] = [];
+      for (const h of handles.filter((x) => !done.has(x.workflowId))) {
+        try {
+          const p = await h.query(progressQuery);
+          const step = p.steps.find((s) => s.name === p.currentStep);
+          stuck.push(`${h.workflowId}: ${p.status} in ${p.currentStep ?? '-'} (attempts ${step?.attempts ?? '?'}, ${step?.detail ?? ''})`);
+        } catch (err) {
+          stuck.push(`${h.workflowId}: no progress answer (${(err as Error).message})`);
+        }
+      }
+      reject(new Error(`${stuck.length} of ${handles.length} deploys still running after ${timeoutMs} ms:\n${stuck.join('\n')}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([all, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -31,6 +31,11 @@ export interface FaultStackOptions {
   temporal?: boolean;
   /** Emulator delays (default: short ones so a deploy takes about a second). */
   timing?: LocalCloudflareOptions['timing'];
+  /**
+   * The emulator's per-token API limit. Default: out of reach. A fault file makes over a thousand
+   * calls in minutes, and the real limit (1,200 / 5 min) would turn that into 429s with a
+   * Retry-After of minutes; the budget itself is measured by bench/deploy.ts.
+   */
   rateLimit?: LocalCloudflareOptions['rateLimit'];
   /** Extra tokens (e.g. one lacking a permission). */
   tokens?: LocalCloudflareOptions['tokens'];
@@ -82,7 +87,7 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     const cf = await startLocalCloudflare({
       token,
       timing: { ...FAST_TIMING, ...options.timing },
-      ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
+      rateLimit: options.rateLimit ?? { requests: 1_000_000, windowMs: 300_000 },
       ...(options.tokens ? { tokens: options.tokens } : {}),
       seed: {
         projects: [FAULT_PROJECT, ...(options.projects ?? [])].map((name) => ({ name })),
@@ -107,7 +112,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     let connection: Connection | undefined;
     let client: Client | undefined;
     if (options.temporal ?? true) {
-      temporal = await startTemporalDevServer({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
+      const startTemporal = () => startTemporalDevServer({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
+      // One retry: the free port it picked can be taken by another process before it binds.
+      temporal = await startTemporal().catch(() => startTemporal());
       stops.push(() => temporal!.stop());
       connection = await Connection.connect({ address: temporal.address });
       stops.push(() => connection!.close());
@@ -151,7 +158,9 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
       },
       async stop() {
         await stopAll();
-        rmSync(dir, { recursive: true, force: true });
+        // NEXTDEPLOY_FAULTS_KEEP=1 keeps worker and Temporal logs for a post-mortem.
+        if (process.env.NEXTDEPLOY_FAULTS_KEEP === '1') process.stderr.write(`fault stack: kept ${dir}\n`);
+        else rmSync(dir, { recursive: true, force: true });
       },
     };
     return stack;

@@ -16,6 +16,8 @@ import type { WorkerProcess } from './worker-process.ts';
 const NEEDED = permissionTable([], { source: 'direct-upload', dns: true, customDomain: true }).map((r) => r.group);
 const LACKING = 'DNS Write';
 const LIMITED_TOKEN = `cfl_limited_${'7'.repeat(24)}`;
+/** Activities of the runbook after preflight (activities/types.ts): none may run when preflight refuses. */
+const RUNBOOK_ACTIVITIES = ['triggerDeployment', 'awaitDeployment', 'upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain', 'writeVersionKeys', 'flipActive', 'runChecks'];
 
 let stack: FaultStack;
 let limited: WorkerProcess;
@@ -38,6 +40,8 @@ describe('a token missing one permission', () => {
     stack.cf.clearMutations();
     const handle = await startDeploy(stack, testDeployInput(stack, 'noperm'));
     const end = await outcome(handle);
+    // Later cases need a worker with the full token on the queue, whatever happens here.
+    await limited.stop();
     expect(end.result).toBeUndefined();
     expect(failureType(end.error)).toBe(NOT_RETRYABLE.PERMISSION_DENIED);
     const message = String((end.error?.cause as Error | undefined)?.message ?? end.error?.message);
@@ -47,11 +51,12 @@ describe('a token missing one permission', () => {
     const facts = await deployFacts(stack, 'noperm');
     expect(facts.deploymentsOf('v1')).toEqual([]);
     expect(facts.active).toBeNull();
-    // Preflight ran once: a missing permission is not retried.
-    const history = await handle.fetchHistory();
-    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes);
-    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)).toEqual(['preflight']);
-    await limited.stop();
+    // Preflight ran once (a missing permission is not retried) and no later runbook step ran.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((n): n is string => Boolean(n));
+    expect(scheduled.filter((n) => n === 'preflight')).toHaveLength(1);
+    expect(scheduled.filter((n) => RUNBOOK_ACTIVITIES.includes(n))).toEqual([]);
+    expect(events.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes?.attempt)).not.toContain(2);
   });
 });
 
