@@ -1,4 +1,5 @@
 import Cloudflare from 'cloudflare';
+import type { CallBudget } from './call-budget.ts';
 
 /** Options of {@link createCloudflareClient}. */
 export interface CloudflareClientOptions {
@@ -7,6 +8,8 @@ export interface CloudflareClientOptions {
   baseURL?: string;
   /** Per-request timeout (default 30 s): a hung call fails as NETWORK and Temporal retries it. */
   timeoutMs?: number;
+  /** Paces every call through this budget (see activities/call-budget.ts); unset = unpaced. */
+  budget?: CallBudget;
 }
 
 /**
@@ -23,5 +26,13 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
     maxRetries: 0,
     timeout: options.timeoutMs ?? 30_000,
+    ...(options.budget ? { fetch: pacedFetch(options.budget) } : {}),
   });
+}
+
+function pacedFetch(budget: CallBudget): typeof fetch {
+  return async (input, init) => {
+    await budget.acquire();
+    return fetch(input, init);
+  };
 }

@@ -15,6 +15,8 @@ import { outcome, startDeploy, testDeployInput } from '../faults/deploys.ts';
 import { startFaultStack, type FaultStack } from '../faults/harness.ts';
 import type { WorkerProcess } from '../faults/worker-process.ts';
 import { byOperation, childPids, cpuSeconds, deployedCorrectly, historyFacts, isPoll, maxInWindow, median, memoryMiB, table, tallyRequests, type Tally } from './deploy-lib.ts';
+import { DEFAULT_CALL_BUDGET } from '../activities/call-budget.ts';
+import { DEFAULT_RATE_LIMITS } from '../worker/create-worker.ts';
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,8 +36,13 @@ const HONOURED = Number(flags.honoured);
 const BUILD_MS = 5 * 400;
 const CERT_MS = 2_000;
 /** The product's default activity rate limits (worker/create-worker.ts). */
-const PRODUCT_LIMIT = 2;
-const LIFTED = { NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: '1000', NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '1000' };
+const PRODUCT_LIMIT = DEFAULT_RATE_LIMITS.maxActivitiesPerSecond;
+const LIFTED = {
+  NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: '1000',
+  NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '1000',
+  NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
+  NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
+};
 /** The poll and check shape the CLI gives embedded deploys (client/deploy-plan.ts). */
 const EMBEDDED_TIMING = { pollInitialIntervalMs: 200, pollMaxIntervalMs: 1_000 };
 const EMBEDDED_CHECKS = { propagationWindowMs: 30_000, retryIntervalMs: 500 };
@@ -89,7 +96,7 @@ interface Bench {
 
 /** 1. Overhead, with the product's default activity limit and with it lifted; calls per deploy. */
 async function measureOverhead(b: Bench): Promise<void> {
-  for (const [label, env] of [['product default limits (2 activities/s)', {}], ['activity limits lifted', LIFTED]] as const) {
+  for (const [label, env] of [[`product default limits (${PRODUCT_LIMIT} activities/s, ${DEFAULT_CALL_BUDGET.perSecond} calls/s burst ${DEFAULT_CALL_BUDGET.burst})`, {}], ['activity limits lifted', LIFTED]] as const) {
     const lifted = label.startsWith('activity');
     const runs = await withWorker(b.stack, env, async () => {
       const out = [];
@@ -146,21 +153,35 @@ async function measureFleet(b: Bench): Promise<void> {
 }
 
 /**
- * 3. The API budget under the worker's own limit, time compressed ×k on both sides: the product
- * default, then a lower limit (--honoured) to show what keeps the fleet inside it.
+ * 3. The API budget under the worker's own limits, time compressed ×k on both sides (window
+ * 300 s / k, limits × k): the product default (activity limit and per-call budget), then the
+ * activity limit alone, which shows why the per-call budget exists.
  */
 async function measureBudget(b: Bench): Promise<void> {
   const windowMs = 300_000 / COMPRESS;
-  for (const [label, perSecond] of [['product default', PRODUCT_LIMIT], ['--honoured', HONOURED]] as const) {
+  const activities = String(PRODUCT_LIMIT * COMPRESS);
+  const runs = [
+    [`product default: ${PRODUCT_LIMIT} activities/s + ${DEFAULT_CALL_BUDGET.perSecond} calls/s, burst ${DEFAULT_CALL_BUDGET.burst}`, {
+      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: activities,
+      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: activities,
+      NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: String(DEFAULT_CALL_BUDGET.perSecond * COMPRESS),
+      NEXTDEPLOY_CLOUDFLARE_CALL_BURST: String(DEFAULT_CALL_BUDGET.burst),
+    }],
+    [`activity limit alone: ${HONOURED} activity/s, no call budget`, {
+      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: String(HONOURED * COMPRESS),
+      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: String(HONOURED * COMPRESS),
+      NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
+      NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
+    }],
+  ] as const;
+  for (const [label, env] of runs) {
     b.stack.cf.setRateLimit({ requests: 1200, windowMs });
-    const limit = String(perSecond * COMPRESS);
-    const env = { NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: limit, NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: limit };
-    const run = await withWorker(b.stack, env, () => fleet(b.stack, b.tally, `budget${String(perSecond).replace('.', '-')}x`, FLEET));
+    const run = await withWorker(b.stack, env, () => fleet(b.stack, b.tally, `budget-${label.split(':')[0]!.replace(/\W+/g, '-')}`, FLEET));
     b.stack.cf.setRateLimit({ requests: 1e9, windowMs: 300_000 });
     const answered429 = run.calls.filter((c) => c.status === 429).length;
     const peak = maxInWindow(run.calls, windowMs);
     b.rows.push([
-      `API budget: fleet of ${FLEET} at ${perSecond} activities/s (${label}); time ×${COMPRESS}: 1,200 per ${windowMs / 1000} s, ${limit} activities/s`,
+      `API budget: fleet of ${FLEET}, ${label}; time ×${COMPRESS}: 1,200 per ${windowMs / 1000} s`,
       '≤ 1,200 per 5 min, no 429',
       `max ${peak} calls in any window (${peak > 1200 ? 'over' : 'within'} budget); emulator answered 429 ${answered429}×; ${run.calls.length} calls; ${run.correct}/${FLEET} correct in ${s(run.wall)} (${s(run.wall * COMPRESS)} real)`,
     ]);

@@ -103,6 +103,8 @@ export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOp
       // budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
       NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: '1000',
       NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '1000',
+      NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
+      NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
       ...options.env,
     },
     stdio: ['ignore', out, out],

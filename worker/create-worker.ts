@@ -7,14 +7,13 @@ import { createActivities, type ActivityDeps, type NextdeployActivities } from '
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 /**
- * Default activity rate limits, sized for one token's Cloudflare budget: 1,200 requests / 5 min
- * = 4 calls/s. An activity makes 1 to ~7 calls (a poll one, preflight or writeVersionKeys
- * several); a whole deploy averages under 3 per activity (measured in
- * worker/observability.test.ts, which fails above 3.5). The task-queue limit is enforced by the
- * server across every worker of the queue, so at 1 activity/s a fleet of any size averages
- * under 3.5 calls/s. Raise it only with a budget of your own (docs/cluster.md).
+ * Default activity rate limits. They spread a fleet's work; the hard guard of the token's
+ * Cloudflare budget (1,200 requests / 5 min = 4 calls/s) is the per-call budget in front of the
+ * SDK (activities/call-budget.ts), because one activity makes 1 to ~7 calls in a burst (a deploy
+ * averages under 3 per activity, measured in worker/observability.test.ts). The task-queue limit
+ * is enforced by the server across every worker of the queue (docs/cluster.md).
  */
-export const DEFAULT_RATE_LIMITS = { maxActivitiesPerSecond: 1, maxTaskQueueActivitiesPerSecond: 1 } as const;
+export const DEFAULT_RATE_LIMITS = { maxActivitiesPerSecond: 2, maxTaskQueueActivitiesPerSecond: 2 } as const;
 
 /** Options of {@link createNextdeployWorker}. */
 export interface NextdeployWorkerOptions {

@@ -5,12 +5,14 @@
 //   TEMPORAL_NAMESPACE, TEMPORAL_API_KEY[_FILE] / TEMPORAL_TLS_* (see core/temporal-connection.ts)
 //   CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE   the token (never logged)
 //   CLOUDFLARE_API_BASE_URL, CLOUDFLARE_ACCOUNT_ID, CLOUDFLARE_ZONE_ID, NEXTDEPLOY_EDGE_CONNECT_TO
-//   NEXTDEPLOY_TASK_QUEUE, NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND, NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND
+//   NEXTDEPLOY_TASK_QUEUE, NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND, NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND,
+//   NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND, NEXTDEPLOY_CLOUDFLARE_CALL_BURST (the per-call budget)
 //   NEXTDEPLOY_LOG_LEVEL, NEXTDEPLOY_METRICS_PORT / NEXTDEPLOY_METRICS_BIND (see worker/worker-env.ts)
 //   NEXTDEPLOY_WEBHOOK_URL + NEXTDEPLOY_WEBHOOK_SECRET[_FILE]   signed webhook on every final status
 //   OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME              tracing (see worker/tracing.ts)
 import { NativeConnection } from '@temporalio/worker';
 import { temporalTargetFromEnv } from '../core/temporal-connection.ts';
+import { CallBudget } from '../activities/call-budget.ts';
 import { createCloudflareClient } from '../activities/cloudflare.ts';
 import { createNextdeployWorker } from './create-worker.ts';
 import { JsonLogger } from './json-logger.ts';
@@ -34,7 +36,11 @@ async function main(): Promise<void> {
     namespace: target.namespace,
     taskQueue: settings.taskQueue,
     activities: {
-      cloudflare: createCloudflareClient({ apiToken: token.value, ...(settings.cloudflareBaseUrl ? { baseURL: settings.cloudflareBaseUrl } : {}) }),
+      cloudflare: createCloudflareClient({
+        apiToken: token.value,
+        budget: new CallBudget(settings.cloudflareCalls),
+        ...(settings.cloudflareBaseUrl ? { baseURL: settings.cloudflareBaseUrl } : {}),
+      }),
       ...(settings.accountId ? { accountId: settings.accountId } : {}),
       ...(settings.zoneId ? { zoneId: settings.zoneId } : {}),
       ...(settings.edgeConnectTo ? { edgeConnectTo: settings.edgeConnectTo } : {}),

@@ -28,6 +28,13 @@ describe('worker settings from the environment', () => {
     expect(() => workerSettingsFromEnv({ NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '0' })).toThrow(/NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND/);
   });
 
+  it('paces Cloudflare calls under the token budget by default, and lets a fleet divide it', () => {
+    expect(workerSettingsFromEnv({}).cloudflareCalls).toEqual({ perSecond: 3.6, burst: 60 });
+    expect(workerSettingsFromEnv({ NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '1.2', NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '5' }).cloudflareCalls).toEqual({ perSecond: 1.2, burst: 5 });
+    expect(() => workerSettingsFromEnv({ NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '0' })).toThrow(/NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND/);
+    expect(() => workerSettingsFromEnv({ NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '0.5' })).toThrow(/NEXTDEPLOY_CLOUDFLARE_CALL_BURST/);
+  });
+
   it('needs the webhook URL and secret together, the secret from a file or the variable', () => {
     expect(() => workerSettingsFromEnv({ NEXTDEPLOY_WEBHOOK_URL: 'https://hooks.example.com/x' })).toThrow(/go together/);
     expect(() => workerSettingsFromEnv({ NEXTDEPLOY_WEBHOOK_SECRET: SECRET })).toThrow(/go together/);

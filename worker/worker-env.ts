@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { LogLevel } from '@temporalio/common';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
+import { DEFAULT_CALL_BUDGET } from '../activities/call-budget.ts';
 import { DEFAULT_RATE_LIMITS } from './create-worker.ts';
 
 /** Default Prometheus port when metrics are asked for (the OpenTelemetry/Prometheus convention). */
@@ -19,6 +20,8 @@ export const workerEnvSchema = z
     NEXTDEPLOY_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
     NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMITS.maxActivitiesPerSecond),
     NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond),
+    NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: z.coerce.number().positive({ error: 'NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND must be > 0 (e.g. 3.6 for one worker, 3.6/N for N workers sharing a token)' }).default(DEFAULT_CALL_BUDGET.perSecond),
+    NEXTDEPLOY_CLOUDFLARE_CALL_BURST: z.coerce.number().int().min(1, { error: 'NEXTDEPLOY_CLOUDFLARE_CALL_BURST must be a whole number >= 1' }).default(DEFAULT_CALL_BUDGET.burst),
     NEXTDEPLOY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
     NEXTDEPLOY_METRICS_PORT: z.coerce.number().int().min(1).max(65_535, { error: 'NEXTDEPLOY_METRICS_PORT must be a TCP port' }).optional(),
     NEXTDEPLOY_METRICS_BIND: z.string().regex(/^[A-Za-z0-9.:-]+$/, { error: 'NEXTDEPLOY_METRICS_BIND must be a host or IP, e.g. 127.0.0.1' }).optional(),
@@ -44,6 +47,8 @@ export interface WorkerSettings {
   taskQueue: string;
   maxActivitiesPerSecond: number;
   maxTaskQueueActivitiesPerSecond: number;
+  /** The per-worker Cloudflare call budget (token bucket in front of the SDK). */
+  cloudflareCalls: { perSecond: number; burst: number };
   logLevel: LogLevel;
   /** `host:port` of the Prometheus exporter; undefined = no exporter. */
   metricsBindAddress?: string;
@@ -78,6 +83,7 @@ export function workerSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Wor
     taskQueue: e.NEXTDEPLOY_TASK_QUEUE,
     maxActivitiesPerSecond: e.NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND,
     maxTaskQueueActivitiesPerSecond: e.NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND,
+    cloudflareCalls: { perSecond: e.NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND, burst: e.NEXTDEPLOY_CLOUDFLARE_CALL_BURST },
     logLevel: e.NEXTDEPLOY_LOG_LEVEL,
     ...(metricsOn ? { metricsBindAddress: `${bindHost.includes(':') ? `[${bindHost}]` : bindHost}:${e.NEXTDEPLOY_METRICS_PORT ?? DEFAULT_METRICS_PORT}` } : {}),
     ...(e.NEXTDEPLOY_WEBHOOK_URL && secret ? { webhook: { url: e.NEXTDEPLOY_WEBHOOK_URL, secret } } : {}),
