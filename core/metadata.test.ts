@@ -39,6 +39,12 @@ describe('metadata.json schema', () => {
     expect(errors[0]!.startsWith(field)).toBe(true);
   });
 
+  it('says why a route path is wrong, not only that it is', () => {
+    expect(errorsOf({ ...valid, routes: { '/blog': 'https://shop.pages.dev', 'blog': 'https://shop.pages.dev' } })).toEqual([
+      'routes.blog: route path must start with "/" and hold only URL path characters (no spaces, "?" or "#")',
+    ]);
+  });
+
   it('refuses unknown fields instead of ignoring them', () => {
     expect(errorsOf({ ...valid, extra: 1 }).join('\n')).toMatch(/extra/);
   });

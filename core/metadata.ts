@@ -118,6 +118,8 @@ export type Metadata = z.infer<ReturnType<typeof metadataSchema>>;
 export function formatZodIssues(error: z.ZodError, prefix = ''): string[] {
   return error.issues.map((issue) => {
     const field = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-    return `${field || '(root)'}: ${issue.message}`;
+    // A bad record key reports "Invalid key in record" with the reasons one level down.
+    const nested = issue.code === 'invalid_key' ? issue.issues.map((i) => i.message) : [];
+    return `${field || '(root)'}: ${nested.length > 0 ? nested.join('; ') : issue.message}`;
   });
 }

@@ -80,13 +80,8 @@ export interface MetadataCase {
 
 const routes = (m: Record<string, unknown>) => m.routes as Record<string, unknown>;
 
-/**
- * A bad route *path* is a bad record key: zod 4 reports it as `invalid_key` with the reason one
- * level down, and core/metadata.ts formatZodIssues prints only "Invalid key in record" (the field
- * is named, the reason is lost). Accept either until formatZodIssues unwraps it, as
- * core/config.ts already does for app names.
- */
-const keyReason = (field: string, reason: string) => new RegExp(`${field}: (?:${reason}|Invalid key in record)`);
+/** A bad route *path* is a bad record key; formatZodIssues names the key and gives the reason. */
+const keyReason = (field: string, reason: string) => new RegExp(`${field}: (?:${reason})`);
 const P = `https://${FAULT_PROJECT}.pages.dev`;
 
 export const METADATA_CASES: MetadataCase[] = [
