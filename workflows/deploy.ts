@@ -179,7 +179,7 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
         (r) => `${r.action} record ${r.recordId}`,
       );
     } else {
-      progress.skip('dns', 'dns disabled in the input');
+      progress.markSkipped('dns', 'dns disabled in the input');
     }
     stopIfRollbackRequested();
 
@@ -213,7 +213,7 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
         return active;
       }, (a) => `${input.hostname}: ${a.status}`);
     } else {
-      progress.skip('domain', 'custom domain disabled in the input');
+      progress.markSkipped('domain', 'custom domain disabled in the input');
     }
     stopIfRollbackRequested();
 
@@ -282,7 +282,7 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
         return rounds;
       }, (rounds) => `${rounds} check rounds passed`);
     } else {
-      progress.skip('bake', 'bake window is 0');
+      progress.markSkipped('bake', 'bake window is 0');
     }
     progress.setStatus('live');
     return { status: 'live', app, version, liveVersion: version, deployment: { id: dep.id, shortId: dep.shortId, url: dep.url }, compensations: [] };

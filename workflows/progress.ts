@@ -90,7 +90,7 @@ export class ProgressTracker {
     }
   }
 
-  skip(name: string, detail: string): void {
+  markSkipped(name: string, detail: string): void {
     this.update(name, { status: 'skipped', detail });
     this.logTransition(this.find(name), null);
   }
