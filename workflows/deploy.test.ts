@@ -5,11 +5,11 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
-import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
+import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
 import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
 import type { NextdeployActivities } from '../activities/types.ts';
-import { createFakeActivities, createGate, type FakeBehaviour } from './fake-activities.ts';
+import { createFakeActivities, createGate, sampleDeployInput, type FakeBehaviour } from './fake-activities.ts';
 import type { deployWorkflow } from './deploy.ts';
 import type { rollbackWorkflow } from './rollback.ts';
 
@@ -28,23 +28,6 @@ afterAll(async () => {
 function quietLogger() {
   const noop = () => {};
   return { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-}
-
-function input(overrides: Record<string, unknown> = {}): DeployInput {
-  return parseDeployInput({
-    app: 'app123',
-    version: 'v2',
-    accountId: 'a'.repeat(32),
-    zoneId: 'b'.repeat(32),
-    kvNamespaceId: 'c'.repeat(32),
-    pagesProject: 'proj',
-    source: { type: 'git', branch: 'main' },
-    metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://proj.pages.dev', routes: { '/blog': 'https://proj.pages.dev/blog' } },
-    hostname: 'app123.nextdeploy.test',
-    checks: { paths: ['/', '/blog'], propagationWindowMs: 1_000, retryIntervalMs: 100 },
-    timing: { buildTimeoutMs: 20 * 60_000, domainTimeoutMs: 30 * 60_000, bakeMs: 0 },
-    ...overrides,
-  });
 }
 
 /** Runs one workflow on a fresh worker with the fakes; `during` gets the handle while it runs. */
@@ -95,7 +78,7 @@ async function waitForEvent(handle: WorkflowHandle, attribute: string): Promise<
 
 describe('the deploy workflow (time-skipping, fake activities)', () => {
   it('goes live: every step in runbook order, nothing compensated', async () => {
-    const { result, error, progress, calls } = await run(input());
+    const { result, error, progress, calls } = await run(sampleDeployInput());
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ status: 'live', version: 'v2', liveVersion: 'v2', deployment: { id: 'dep-1' } });
     expect(calls).toEqual([
@@ -112,22 +95,22 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
 
   it('waits out a 30-minute build and a slow domain with backoff, in a small history', async () => {
     // 5 s → 30 s backoff: 62 polls ≈ 30 minutes of build, the same again for the certificate.
-    const { result, progress, historyEvents } = await run(input({ timing: { buildTimeoutMs: 40 * 60_000, domainTimeoutMs: 40 * 60_000, bakeMs: 0 } }), { buildPendingAttempts: 61, domainPendingAttempts: 61 });
+    const { result, progress, historyEvents } = await run(sampleDeployInput({ timing: { buildTimeoutMs: 40 * 60_000, domainTimeoutMs: 40 * 60_000, bakeMs: 0 } }), { buildPendingAttempts: 61, domainPendingAttempts: 61 });
     expect(result?.status).toBe('live');
     expect(progress.steps.find((s) => s.name === 'build')?.attempts).toBe(62);
     expect(historyEvents).toBeLessThan(100);
   });
 
   it('creates the CNAME unproxied and proxies it once the domain is active, when asked to', async () => {
-    const { result, calls, dnsProxied } = await run(input({ dns: { unproxiedUntilDomainActive: true } }));
+    const { result, calls, dnsProxied } = await run(sampleDeployInput({ dns: { unproxiedUntilDomainActive: true } }));
     expect(result?.status).toBe('live');
     expect(dnsProxied).toEqual([false, true]);
-    expect((await run(input())).dnsProxied).toEqual([true]);
+    expect((await run(sampleDeployInput())).dnsProxied).toEqual([true]);
     expect(calls.slice(3, 7)).toEqual(['upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain', 'upsertDnsRecord']);
   });
 
   it('fails with BUILD_FAILED naming the stage when the build fails, with nothing to undo', async () => {
-    const { error, progress, calls } = await run(input(), { buildOutcome: 'failure' });
+    const { error, progress, calls } = await run(sampleDeployInput(), { buildOutcome: 'failure' });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(failureType(error)).toBe(NOT_RETRYABLE.BUILD_FAILED);
     expect(((error as WorkflowFailedError).cause as Error).message).toContain('stage build');
@@ -137,21 +120,21 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
   });
 
   it('fails with BUILD_TIMEOUT when the build never finishes within the build timeout', async () => {
-    const { error, progress, calls } = await run(input(), { buildPendingAttempts: Infinity });
+    const { error, progress, calls } = await run(sampleDeployInput(), { buildPendingAttempts: Infinity });
     expect(failureType(error)).toBe(NOT_RETRYABLE.BUILD_TIMEOUT);
     expect(calls).not.toContain('upsertDnsRecord');
     expect(progress.status).toBe('failed');
   });
 
   it('waits for a slow certificate and goes live', async () => {
-    const { result, error, progress } = await run(input(), { domainPendingAttempts: 40 });
+    const { result, error, progress } = await run(sampleDeployInput(), { domainPendingAttempts: 40 });
     expect(error).toBeUndefined();
     expect(result?.status).toBe('live');
     expect(progress.steps.find((s) => s.name === 'domain')?.attempts).toBe(41);
   });
 
   it('ends with DOMAIN_TIMEOUT when the certificate never comes, undoing domain then DNS', async () => {
-    const { error, calls, progress } = await run(input(), { domainPendingAttempts: Infinity });
+    const { error, calls, progress } = await run(sampleDeployInput(), { domainPendingAttempts: Infinity });
     expect(failureType(error)).toBe(NOT_RETRYABLE.DOMAIN_TIMEOUT);
     expect(compensationsOf(calls)).toEqual(['detachCustomDomain', 'restoreDnsRecord']);
     expect(stepStatus(progress, 'domain')).toBe('compensated');
@@ -159,13 +142,13 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
   });
 
   it('ends with DOMAIN_FAILED when the domain errors, and never detaches a domain it did not attach', async () => {
-    const { error, calls } = await run(input(), { domainOutcome: 'error', domainExisted: true });
+    const { error, calls } = await run(sampleDeployInput(), { domainOutcome: 'error', domainExisted: true });
     expect(failureType(error)).toBe(NOT_RETRYABLE.DOMAIN_FAILED);
     expect(compensationsOf(calls)).toEqual(['restoreDnsRecord']);
   });
 
   it('rolls back when the checks fail: full compensation in reverse order', async () => {
-    const { result, error, calls, progress } = await run(input(), { checksPassingRounds: 0 });
+    const { result, error, calls, progress } = await run(sampleDeployInput(), { checksPassingRounds: 0 });
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ status: 'rolled_back', failureType: NOT_RETRYABLE.CHECKS_FAILED, liveVersion: 'v1' });
     expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
@@ -176,7 +159,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
   });
 
   it('rolls back on a rollback signal during the bake', async () => {
-    const { result, calls, progress } = await run(input({ timing: { bakeMs: 10 * 60_000, bakeCheckIntervalMs: 30_000 } }), {}, {
+    const { result, calls, progress } = await run(sampleDeployInput({ timing: { bakeMs: 10 * 60_000, bakeCheckIntervalMs: 30_000 } }), {}, {
       during: async (handle) => {
         await waitForStatus(handle, 'baking');
         await handle.signal(rollbackSignal, { reason: 'users report 500s' });
@@ -189,15 +172,15 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
   });
 
   it('rolls back when a check fails during the bake, and stays live when the bake passes', async () => {
-    const failing = await run(input({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 30_000 } }), { checksPassingRounds: 3 });
+    const failing = await run(sampleDeployInput({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 30_000 } }), { checksPassingRounds: 3 });
     expect(failing.result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.BAKE_CHECK_FAILED });
-    const passing = await run(input({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 60_000 } }));
+    const passing = await run(sampleDeployInput({ timing: { bakeMs: 5 * 60_000, bakeCheckIntervalMs: 60_000 } }));
     expect(passing.result?.status).toBe('live');
     expect(passing.calls.filter((c) => c === 'runChecks')).toHaveLength(6);
   });
 
   it('keeps compensating past a compensation that fails, and ends failed', async () => {
-    const { error, calls, progress } = await run(input(), { checksPassingRounds: 0, failingCompensations: ['markVersionFailed'] });
+    const { error, calls, progress } = await run(sampleDeployInput(), { checksPassingRounds: 0, failingCompensations: ['markVersionFailed'] });
     expect(failureType(error)).toBe(NOT_RETRYABLE.CHECKS_FAILED);
     expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
     expect(progress.status).toBe('failed');
@@ -218,7 +201,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
   ];
   it.each(cancellations)('undoes what was done when cancelled during %s', async (_step, where, expected) => {
     const timing = where === 'bake' ? { bakeMs: 10 * 60_000 } : { bakeMs: 0 };
-    const { error, calls, progress } = await run(input({ timing }), {}, {
+    const { error, calls, progress } = await run(sampleDeployInput({ timing }), {}, {
       gate: where === 'bake' ? undefined : where,
       during: async (handle, gate) => {
         if (gate) {

@@ -1,6 +1,7 @@
 // Fakes of the activities for the workflow tests: every call is logged, each behaviour is
 // chosen per test, and a step can be held open (a gate) to cancel the workflow during it.
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { DeployNotification, NextdeployActivities } from '../activities/types.ts';
 
@@ -158,4 +159,22 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
     },
   };
   return { activities, calls, dnsProxied, notifications };
+}
+
+/** A valid deploy input for workflow tests with fake activities; `overrides` replace top-level fields. */
+export function sampleDeployInput(overrides: Record<string, unknown> = {}): DeployInput {
+  return parseDeployInput({
+    app: 'app123',
+    version: 'v2',
+    accountId: 'a'.repeat(32),
+    zoneId: 'b'.repeat(32),
+    kvNamespaceId: 'c'.repeat(32),
+    pagesProject: 'proj',
+    source: { type: 'git', branch: 'main' },
+    metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://proj.pages.dev', routes: { '/blog': 'https://proj.pages.dev/blog' } },
+    hostname: 'app123.nextdeploy.test',
+    checks: { paths: ['/', '/blog'], propagationWindowMs: 1_000, retryIntervalMs: 100 },
+    timing: { buildTimeoutMs: 20 * 60_000, domainTimeoutMs: 30 * 60_000, bakeMs: 0 },
+    ...overrides,
+  });
 }

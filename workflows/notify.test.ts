@@ -6,10 +6,9 @@ import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@t
 import { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
-import { parseDeployInput } from '../core/deploy-input.ts';
 import { DEPLOY_WORKFLOW_TYPE } from '../core/workflow-contracts.ts';
 import type { NextdeployActivities } from '../activities/types.ts';
-import { createFakeActivities, createGate, type FakeBehaviour } from './fake-activities.ts';
+import { createFakeActivities, createGate, sampleDeployInput, type FakeBehaviour } from './fake-activities.ts';
 
 const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -27,19 +26,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-const input = parseDeployInput({
-  app: 'app123',
-  version: 'v2',
-  accountId: 'a'.repeat(32),
-  zoneId: 'b'.repeat(32),
-  kvNamespaceId: 'c'.repeat(32),
-  pagesProject: 'proj',
-  source: { type: 'git', branch: 'main' },
-  metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://proj.pages.dev', routes: {} },
-  hostname: 'app123.nextdeploy.test',
-  checks: { paths: ['/'], propagationWindowMs: 1_000, retryIntervalMs: 100 },
-  timing: { buildTimeoutMs: 20 * 60_000, domainTimeoutMs: 30 * 60_000, bakeMs: 0 },
-});
+const input = sampleDeployInput({ checks: { paths: ['/'], propagationWindowMs: 1_000, retryIntervalMs: 100 } });
 
 async function run(behaviour: FakeBehaviour, options: { cancelDuring?: keyof NextdeployActivities; webhookDown?: boolean } = {}) {
   const gate = options.cancelDuring ? createGate(options.cancelDuring) : undefined;
