@@ -237,6 +237,48 @@ describe('version keys and the flip', () => {
   });
 });
 
+describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
+  const callsDuring = async (fn: () => Promise<unknown>) => {
+    const from = cf.core.observe.requests.length;
+    await fn();
+    return cf.core.observe.requests.slice(from).map((r) => r.operation);
+  };
+
+  it('reads an app\'s keys in one bulk get and writes them in one bulk write, for the version keys and for the flip', async () => {
+    const args = { accountId: cf.accountId, kvNamespaceId: KV_ID, app: 'callapp' };
+    const meta = (version: string) => ({ app: 'callapp', version, defaultTarget: 'https://demo.pages.dev', routes: { '/blog': 'https://demo.pages.dev/blog' } });
+    const write = (version: string) =>
+      acts.writeVersionKeys({ ...args, version, pagesProject: 'demo', metadata: meta(version), deployment: { id: `d-${version}`, shortId: 'cccc3333', url: 'https://cccc3333.demo.pages.dev' }, retention: 5 });
+    expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
+    expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet']);
+    const flip = () => acts.flipActive({ ...args, version: 'v1', allowedHosts: ['demo.pages.dev', '*.demo.pages.dev'], activatedBy: 'workflow:deploy-callapp' });
+    expect(await callsDuring(flip)).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
+    // The flip wrote the live record and the versions list together.
+    const [active, versions] = await Promise.all([kvKeys.active('callapp'), kvKeys.versions('callapp')].map(async (key) => {
+      const client = createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
+      return JSON.parse(await (await client.kv.namespaces.values.get(key, { account_id: cf.accountId, namespace_id: KV_ID })).text()) as unknown;
+    }));
+    expect(active).toMatchObject({ version: 'v1', previousVersion: null });
+    expect(versions).toMatchObject([{ version: 'v1', state: 'live' }]);
+    // The compensation reads once; removing the live record of a first deploy is a delete, and
+    // one key left to write (the versions list) goes as a plain write.
+    const undo = await callsDuring(() => acts.restoreActive({ ...args, failedVersion: 'v1', previousVersion: null, activatedBy: 'workflow:deploy-callapp', reason: 'checks failed' }));
+    expect(undo).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.values.delete', 'kv.namespaces.values.update']);
+  });
+
+  it('lists DNS records and Pages deployments without asking for the empty page past the end', async () => {
+    const zone = cf.zone.id;
+    await acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true });
+    const lists = await callsDuring(() => acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true }));
+    expect(lists).toEqual(['dns.records.list']);
+    const marker = 'nextdeploy:callapp@paging';
+    const trigger = () => acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker });
+    await trigger();
+    // The retry finds its deployment on the first page, in one request.
+    expect(await callsDuring(trigger)).toEqual(['pages.projects.deployments.list']);
+  });
+});
+
 describe('error classification', () => {
   it('retries a 429 after Retry-After, a 500 and a reset; never shows the token', async () => {
     const args = { zoneId: cf.zone.id, hostname: 'faults.nextdeploy.test', target: 'demo.pages.dev', proxied: true };

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
+import { listItems } from './paging.ts';
 import type { DnsRecordSnapshot, RestoreDnsArgs, UpsertDnsArgs, UpsertDnsResult } from './types.ts';
 
 interface RecordLike {
@@ -26,7 +27,7 @@ const snapshot = (r: RecordLike): DnsRecordSnapshot => ({
 export async function recordsAt(ctx: Ctx, zoneId: string, hostname: string): Promise<DnsRecordSnapshot[]> {
   return ctx.call(`dns.records.list ${hostname}`, async () => {
     const out: DnsRecordSnapshot[] = [];
-    for await (const r of ctx.cf.dns.records.list({ zone_id: zoneId, name: { exact: hostname } }) as AsyncIterable<RecordLike>) {
+    for await (const r of listItems<RecordLike>(ctx.cf.dns.records.list({ zone_id: zoneId, name: { exact: hostname } }))) {
       if (r.name.toLowerCase() === hostname) out.push(snapshot(r));
     }
     return out;

@@ -4,6 +4,7 @@ import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { attempt } from './context.ts';
 import { directUpload } from './direct-upload.ts';
+import { listItems, type NumberedPage } from './paging.ts';
 import type { DeploymentRef, PagesDeploymentArgs, TriggerArgs } from './types.ts';
 
 /** How many deployments (newest first) a retried trigger looks through for its marker. */
@@ -31,7 +32,7 @@ async function findExisting(ctx: Ctx, args: TriggerArgs, since: number | null): 
   return ctx.call(`pages.projects.deployments.list ${args.pagesProject}`, async () => {
     let seen = 0;
     const list = ctx.cf.pages.projects.deployments.list(args.pagesProject, { account_id: args.accountId });
-    for await (const d of list as AsyncIterable<DeploymentLike>) {
+    for await (const d of listItems(list as unknown as PromiseLike<NumberedPage<DeploymentLike>>)) {
       if (++seen > MARKER_SCAN_LIMIT) break;
       if (failedOrCancelled(d)) continue;
       const meta = d.deployment_trigger?.metadata;

@@ -98,7 +98,8 @@ async function versionsWithKeys(ctx: Ctx, args: RetentionArgs): Promise<Set<stri
  */
 export async function planRetention(ctx: Ctx, args: RetentionArgs): Promise<RetentionPlan> {
   const kv = new KvStore(ctx, args);
-  const [active, list] = await Promise.all([kv.active(), kv.versions()]);
+  const snap = await kv.snapshot();
+  const [active, list] = [snap.active, snap.versions];
   const pinned = await protectedSet(kv, args, active, list);
   const deployments = (await listDeployments(ctx, args)).sort((a, b) => Date.parse(b.created_on) - Date.parse(a.created_on));
   const keyed = await versionsWithKeys(ctx, args);
@@ -153,7 +154,8 @@ export async function planRetention(ctx: Ctx, args: RetentionArgs): Promise<Rete
 /** Drops versions from the list, then deletes their keys (one bulk call). Live/previous are skipped even if asked. */
 export async function pruneVersions(ctx: Ctx, args: PruneVersionsArgs): Promise<PruneResult> {
   const kv = new KvStore(ctx, args);
-  const [active, before] = await Promise.all([kv.active(), kv.versions()]);
+  const snap = await kv.snapshot();
+  const [active, before] = [snap.active, snap.versions];
   const live = new Set([active?.version, active?.previousVersion, ...before.filter((e) => e.state === 'live').map((e) => e.version)]);
   const skipped = args.versions.filter((v) => live.has(v)).map((v) => ({ id: v, why: 'live or previous version' }));
   const doomed = new Set(args.versions.filter((v) => !live.has(v)));
@@ -176,7 +178,8 @@ export async function pruneVersions(ctx: Ctx, args: PruneVersionsArgs): Promise<
  */
 export async function pruneDeployments(ctx: Ctx, args: PruneDeploymentsArgs): Promise<PruneResult> {
   const kv = new KvStore(ctx, args);
-  const [active, list] = await Promise.all([kv.active(), kv.versions()]);
+  const snap = await kv.snapshot();
+  const [active, list] = [snap.active, snap.versions];
   const pinned = await protectedSet(kv, args, active, list);
   const deleted: string[] = [];
   const skipped: PruneResult['skipped'] = [];

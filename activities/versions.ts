@@ -3,7 +3,7 @@ import { NOT_RETRYABLE } from '../core/failures.ts';
 import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records.ts';
 import { metadataSchema, versionSchema, type Metadata } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
-import { KvStore, applyRetention, setState } from './kv-store.ts';
+import { KvStore, applyRetention, setState, versionsWrite, type KvSnapshot } from './kv-store.ts';
 import type { FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
 
 /**
@@ -32,7 +32,7 @@ export function canonicalMetadata(m: Metadata): string {
   return JSON.stringify({ app: m.app, version: m.version, defaultTarget: m.defaultTarget, routes });
 }
 
-/** Step 5: the version's immutable keys (same content: no-op; different: VERSION_CONFLICT) and its list entry. */
+/** Step 5: the version's immutable keys (same content: no-op; different: VERSION_CONFLICT) and its list entry. One read, one write. */
 export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promise<{ written: boolean }> {
   const kv = new KvStore(ctx, args);
   const pinned = pinTargets(args.metadata, args.pagesProject, args.deployment.shortId);
@@ -40,9 +40,10 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
     [kvKeys.routes(args.app, args.version), canonicalMetadata(pinned)],
     [kvKeys.defaultTarget(args.app, args.version), pinned.defaultTarget],
   ];
-  let written = false;
+  const snap = await kv.snapshot(...wanted.map(([key]) => key));
+  const writes: [string, string][] = [];
   for (const [key, value] of wanted) {
-    const existing = await kv.get(key);
+    const existing = snap.raw(key);
     if (existing === value) continue;
     if (existing !== null) {
       throw ApplicationFailure.nonRetryable(
@@ -50,11 +51,10 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
         NOT_RETRYABLE.VERSION_CONFLICT,
       );
     }
-    await kv.put(key, value);
-    written = true;
+    writes.push([key, value]);
   }
   const at = ctx.now().toISOString();
-  const before = await kv.versions();
+  const before = snap.versions;
   let list = before;
   const entry = list.find((e) => e.version === args.version);
   if (!entry) {
@@ -62,10 +62,10 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
   } else if (entry.state === 'failed') {
     list = setState(list, args.version, 'pending', at);
   }
-  const active = await kv.active();
+  const active = snap.active;
   list = applyRetention(list, args.retention, [args.version, active?.version, active?.previousVersion]);
-  await kv.saveVersions(before, list);
-  return { written };
+  await kv.putMany([...writes, ...versionsWrite(args.app, before, list)]);
+  return { written: writes.length > 0 };
 }
 
 /** Compensation of step 5: a version that never went live is marked failed (history is never deleted). */
@@ -77,27 +77,33 @@ export async function markVersionFailed(ctx: Ctx, args: MarkFailedArgs): Promise
   await kv.saveVersions(before, setState(before, args.version, 'failed', ctx.now().toISOString(), args.reason));
 }
 
-/** Makes `version` live with one write of its active record; updates the versions list after. */
-async function activate(ctx: Ctx, kv: KvStore, args: FlipArgs, previousVersion: string | null, allowedHosts: string[]): Promise<void> {
-  const raw = await kv.getJson(kvKeys.routes(args.app, args.version), metadataSchema({ allowedHosts }));
-  if (!raw) throw ApplicationFailure.nonRetryable(`${kvKeys.routes(args.app, args.version)} does not exist`, NOT_RETRYABLE.NOT_FOUND);
-  const at = ctx.now().toISOString();
+/**
+ * What makes `version` live: its active record, built from its routes key (which `snap` must
+ * hold), and `list` with it live and the version live before set to `previousState`.
+ */
+function activation(snap: KvSnapshot, list: VersionEntry[], args: FlipArgs, previousVersion: string | null, allowedHosts: string[], at: string) {
+  const routesKey = kvKeys.routes(args.app, args.version);
+  const raw = snap.json(routesKey, metadataSchema({ allowedHosts }));
+  if (!raw) throw ApplicationFailure.nonRetryable(`${routesKey} does not exist`, NOT_RETRYABLE.NOT_FOUND);
   const record = buildActiveRecord({ metadata: raw, allowedHosts, previousVersion, activatedAt: at, activatedBy: args.activatedBy });
-  await kv.put(kvKeys.active(args.app), JSON.stringify(record));
-  const before = await kv.versions();
-  let list = before.map((e): VersionEntry => (e.state === 'live' && e.version !== args.version ? { ...e, state: args.previousState ?? 'retired', updatedAt: at, ...(args.reason ? { reason: args.reason } : {}) } : e));
-  list = setState(list, args.version, 'live', at);
-  await kv.saveVersions(before, list);
+  const next = list.map((e): VersionEntry => (e.state === 'live' && e.version !== args.version ? { ...e, state: args.previousState ?? 'retired', updatedAt: at, ...(args.reason ? { reason: args.reason } : {}) } : e));
+  return { write: [kvKeys.active(args.app), JSON.stringify(record)] as [string, string], list: setState(next, args.version, 'live', at) };
 }
 
-/** Step 6: the flip. A retry after the write landed sees itself live and keeps the real previous version. */
+/**
+ * Step 6: the flip, one read and one write (the live record and the versions list together).
+ * A retry after the write landed sees itself live and keeps the real previous version.
+ */
 export async function flipActive(ctx: Ctx, args: FlipArgs): Promise<{ previousVersion: string | null }> {
   const kv = new KvStore(ctx, args);
-  const current = await kv.active();
+  const snap = await kv.snapshot(kvKeys.routes(args.app, args.version));
+  const current = snap.active;
   const previousVersion = current?.version === args.version ? current.previousVersion : (current?.version ?? null);
   const allowedHosts = args.allowedHosts ?? current?.allowedHosts;
   if (!allowedHosts) throw ApplicationFailure.nonRetryable(`no allowed hosts for ${args.app}: pass them on its first deploy`, NOT_RETRYABLE.INVALID_INPUT);
-  await activate(ctx, kv, args, previousVersion, allowedHosts);
+  const before = snap.versions;
+  const { write, list } = activation(snap, before, args, previousVersion, allowedHosts, ctx.now().toISOString());
+  await kv.putMany([write, ...versionsWrite(args.app, before, list)]);
   return { previousVersion };
 }
 
@@ -108,27 +114,32 @@ export async function flipActive(ctx: Ctx, args: FlipArgs): Promise<{ previousVe
  */
 export async function restoreActive(ctx: Ctx, args: RestoreActiveArgs): Promise<void> {
   const kv = new KvStore(ctx, args);
-  const current = await kv.active();
+  const snap = await kv.snapshot(...(args.previousVersion === null ? [] : [kvKeys.routes(args.app, args.previousVersion)]));
+  const current = snap.active;
+  const before = snap.versions;
+  const at = ctx.now().toISOString();
+  let list = before;
+  const writes: [string, string][] = [];
   if (current?.version === args.failedVersion) {
     if (args.previousVersion === null) {
       await kv.delete(kvKeys.active(args.app));
     } else {
-      const list = await kv.versions();
-      const older = [...list].reverse().find((e) => e.version !== args.previousVersion && e.version !== args.failedVersion && e.state === 'retired');
-      await activate(ctx, kv, { ...args, version: args.previousVersion, previousState: 'failed', reason: args.reason }, older?.version ?? null, current.allowedHosts);
+      const older = [...before].reverse().find((e) => e.version !== args.previousVersion && e.version !== args.failedVersion && e.state === 'retired');
+      const flip = activation(snap, before, { ...args, version: args.previousVersion, previousState: 'failed', reason: args.reason }, older?.version ?? null, current.allowedHosts, at);
+      writes.push(flip.write);
+      list = flip.list;
     }
   }
-  const before = await kv.versions();
-  const entry = before.find((e) => e.version === args.failedVersion);
-  if (entry && (entry.state === 'pending' || entry.state === 'live')) {
-    await kv.saveVersions(before, setState(before, args.failedVersion, 'failed', ctx.now().toISOString(), args.reason));
-  }
+  const entry = list.find((e) => e.version === args.failedVersion);
+  if (entry && (entry.state === 'pending' || entry.state === 'live')) list = setState(list, args.failedVersion, 'failed', at, args.reason);
+  await kv.putMany([...writes, ...versionsWrite(args.app, before, list)]);
 }
 
 /** For the manual rollback: the live version, and the target (named or previous) if it may go live. */
 export async function resolveRollbackTarget(ctx: Ctx, args: ResolveRollbackArgs): Promise<{ fromVersion: string; toVersion: string }> {
   const kv = new KvStore(ctx, args);
-  const [current, list] = await Promise.all([kv.active(), kv.versions()]);
+  const snap = await kv.snapshot();
+  const [current, list] = [snap.active, snap.versions];
   const invalid = (why: string) => ApplicationFailure.nonRetryable(why, NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
   if (args.toVersion !== undefined && !versionSchema.safeParse(args.toVersion).success) throw invalid(`"${args.toVersion}" is not a version id`);
   if (!current) throw invalid(`${args.app} is not live: nothing to roll back`);

@@ -4,7 +4,7 @@
  * pass/fail test: prints a table of targets and measured figures and writes
  * bench/results/deploy.md. See bench/README.md for what each figure means.
  *
- *   npx tsx bench/deploy.ts [--fleet 200] [--compress 10] [--honoured 1] [--skip-history]
+ *   npx tsx bench/deploy.ts [--fleet 200] [--compress 10] [--honoured 1] [--skip-history] [--only overhead,fleet]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -24,6 +24,8 @@ const { values: flags } = parseArgs({
     compress: { type: 'string', default: '10' },
     honoured: { type: 'string', default: '1' },
     'skip-history': { type: 'boolean', default: false },
+    /** Comma-separated parts to run (overhead, fleet, budget, history); all by default. */
+    only: { type: 'string', default: '' },
   },
 });
 const FLEET = Number(flags.fleet);
@@ -116,6 +118,7 @@ async function measureOverhead(b: Bench): Promise<void> {
       b.single = wall;
       b.rows.push(['API calls per deploy outside polling', '≤ 25', `${median(runs.map((r) => r.outsidePolling))} (with polls: ${median(runs.map((r) => r.calls))})`]);
       b.notes.push(`Calls of one deploy by operation: ${byOperation(runs[0]!.entries)}.`);
+      b.notes.push('', `Calls of one deploy in order: ${runs[0]!.entries.map((e) => `${e.operation}${e.status >= 300 ? ` (${e.status})` : ''}`).join(' → ')}.`);
     }
   }
 }
@@ -208,15 +211,18 @@ async function measureHistory(b: Bench): Promise<void> {
 
 async function main(): Promise<void> {
   const started = new Date();
-  const command = `npx tsx bench/deploy.ts --fleet ${FLEET} --compress ${COMPRESS} --honoured ${HONOURED}${flags['skip-history'] ? ' --skip-history' : ''}`;
+  const command = `npx tsx bench/deploy.ts --fleet ${FLEET} --compress ${COMPRESS} --honoured ${HONOURED}${flags['skip-history'] ? ' --skip-history' : ''}${flags.only ? ` --only ${flags.only}` : ''}`;
   const stack = await startFaultStack({ timing: { directUploadStepMs: BUILD_MS / 5, domainActivationMs: CERT_MS }, rateLimit: { requests: 1e9, windowMs: 300_000 } });
   const b: Bench = { stack, tally: tallyRequests(stack.cf), rows: [], notes: [], single: NaN };
-  const parts: [string, (b: Bench) => Promise<void>][] = [
-    ['Deploy overhead', measureOverhead],
-    ['Fleet', measureFleet],
-    ['API budget', measureBudget],
-    ...(flags['skip-history'] ? [] : [['History events', measureHistory] as [string, (b: Bench) => Promise<void>]]),
-  ];
+  const only = flags.only ? new Set(flags.only.split(',').map((p) => p.trim())) : null;
+  const parts = ([
+    ['overhead', 'Deploy overhead', measureOverhead],
+    ['fleet', 'Fleet', measureFleet],
+    ['budget', 'API budget', measureBudget],
+    ['history', 'History events', measureHistory],
+  ] as const)
+    .filter(([key]) => (only ? only.has(key) : key !== 'history' || !flags['skip-history']))
+    .map(([, name, part]) => [name, part] as const);
   try {
     for (const [name, part] of parts) {
       // A failing part becomes a row; the others still run, and the report is rewritten each time.

@@ -93,7 +93,15 @@ function stepOperations(options: DeployPermissionOptions): [RunbookStep, string[
   if (options.customDomain) {
     steps.push(['custom-domain', ['pages-domains-add-domain', 'pages-domains-get-domain', 'pages-domains-delete-domain']]);
   }
-  const kv = ['workers-kv-namespace-write-key-value-pair-with-metadata', 'workers-kv-namespace-read-key-value-pair'];
+  // Each step reads its keys in one bulk get and writes them in one bulk write; single-key calls
+  // remain for the compensations (mark failed, remove the live record of a first deploy).
+  const kv = [
+    'workers-kv-namespace-get-multiple-key-value-pairs',
+    'workers-kv-namespace-write-multiple-key-value-pairs',
+    'workers-kv-namespace-write-key-value-pair-with-metadata',
+    'workers-kv-namespace-read-key-value-pair',
+    'workers-kv-namespace-delete-key-value-pair',
+  ];
   steps.push(['write-metadata', kv], ['flip-active', kv]);
   if (options.routerDeploy === true) {
     steps.push([
