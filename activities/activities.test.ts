@@ -266,6 +266,27 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
     expect(undo).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.values.delete', 'kv.namespaces.values.update']);
   });
 
+  it('asks about the token, the zone and the project once a minute per worker, not once per deploy', async () => {
+    const fresh = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl }), edgeConnectTo: new URL(cf.edgeUrl).host });
+    const first = await callsDuring(() => Promise.all([fresh.preflight(input()), fresh.preflight(input({ app: 'other1', metadata: { app: 'other1', version: 'v1', defaultTarget: 'https://demo.pages.dev', routes: {} } }))]));
+    const facts = ['user.tokens.verify', 'user.tokens.get', 'zones.get', 'pages.projects.get'];
+    // Two deploys at once share one answer.
+    for (const op of facts) expect(first.filter((o) => o === op)).toHaveLength(1);
+    const again = await callsDuring(() => fresh.preflight(input()));
+    expect(again.filter((o) => facts.includes(o))).toEqual([]);
+    // The deploy's own state is read every time.
+    expect(again).toEqual(['kv.namespaces.values.get', 'dns.records.list', 'pages.projects.domains.get']);
+    // A failure is not remembered: a token that could not verify is asked again next time.
+    const bogus = createActivities({ cloudflare: createCloudflareClient({ apiToken: 'bogus-token-value-77777777', baseURL: cf.apiBaseUrl }) });
+    for (let i = 0; i < 2; i++) {
+      const calls = await callsDuring(() => bogus.preflight(input()).catch(() => undefined));
+      expect(calls[0]).toBe('user.tokens.verify');
+    }
+    const uncached = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl }), factsTtlMs: 0 });
+    await uncached.preflight(input());
+    expect((await callsDuring(() => uncached.preflight(input()))).filter((o) => facts.includes(o))).toEqual(facts);
+  });
+
   it('lists DNS records and Pages deployments without asking for the empty page past the end', async () => {
     const zone = cf.zone.id;
     await acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true });

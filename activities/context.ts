@@ -19,7 +19,20 @@ export interface ActivityDeps {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** The deploy webhook (URL and HMAC secret, from the worker's environment); unset = notifications off. */
   webhook?: WebhookConfig;
+  /**
+   * How long preflight trusts what it learnt about the token's permissions, the zone and the
+   * Pages project (default {@link FACTS_TTL_MS}; 0 = ask every time).
+   */
+  factsTtlMs?: number;
 }
+
+/**
+ * Preflight's facts that rarely change are read at most once a minute per worker: a fleet of
+ * deploys on one token would otherwise spend 4 of its 1,200 calls per 5 minutes on each deploy
+ * just to learn the same answers. A token revoked meanwhile still fails the first real call
+ * (INVALID_TOKEN / PERMISSION_DENIED, not retried, compensated).
+ */
+export const FACTS_TTL_MS = 60_000;
 
 /** The resolved dependencies plus the helpers every activity file uses. */
 export interface Ctx {
@@ -34,6 +47,11 @@ export interface Ctx {
   checkZone(zoneId: string): void;
   /** When this worker last wrote each KV key (KV allows one write per second per key). */
   kvWrites: Map<string, number>;
+  /**
+   * `fn`'s answer, shared by concurrent callers and remembered for the facts TTL; a failure is
+   * not remembered. For facts about the account (token, zone, project), never about a deploy.
+   */
+  remember<T>(key: string, fn: () => Promise<T>): Promise<T>;
 }
 
 function activityLog(message: string, fields?: Record<string, unknown>): void {
@@ -47,6 +65,8 @@ function activityLog(message: string, fields?: Record<string, unknown>): void {
 export function createCtx(deps: ActivityDeps): Ctx {
   // The SDK keeps the token; it is scrubbed from every failure message as a last line of defence.
   const secrets = [deps.cloudflare.apiToken ?? ''].filter(Boolean);
+  const ttl = deps.factsTtlMs ?? FACTS_TTL_MS;
+  const facts = new Map<string, { until: number; value: Promise<unknown> }>();
   return {
     cf: deps.cloudflare,
     now: deps.clock ?? (() => new Date()),
@@ -54,6 +74,19 @@ export function createCtx(deps: ActivityDeps): Ctx {
     edgeConnectTo: deps.edgeConnectTo,
     kvWrites: new Map(),
     log: deps.log ?? activityLog,
+    remember<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      const now = Date.now();
+      const hit = facts.get(key);
+      if (hit && hit.until > now) return hit.value as Promise<T>;
+      const value = fn();
+      if (ttl <= 0) return value;
+      const entry = { until: now + ttl, value };
+      facts.set(key, entry);
+      value.catch(() => {
+        if (facts.get(key) === entry) facts.delete(key);
+      });
+      return value;
+    },
     call: (what, fn) => cfCall(what, fn, secrets),
     find: (what, fn) => cfFind(what, fn, secrets),
     checkAccount(accountId) {

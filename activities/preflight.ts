@@ -63,13 +63,13 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
   ctx.checkAccount(input.accountId);
   ctx.checkZone(input.zoneId);
 
-  const held = await heldPermissionGroups(ctx, input.accountId);
+  const held = await ctx.remember(`token permissions in ${input.accountId}`, () => heldPermissionGroups(ctx, input.accountId));
   if (held) {
     const result = checkToken(held, { source: input.source.type === 'git' ? 'git' : 'direct-upload', dns: input.dns.enabled, customDomain: input.customDomain.enabled });
     if (!result.ok) throw ApplicationFailure.nonRetryable(describeMissing(result).join('\n'), NOT_RETRYABLE.PERMISSION_DENIED);
   }
 
-  const zone = await ctx.call(`zones.get ${input.zoneId}`, () => ctx.cf.zones.get({ zone_id: input.zoneId }));
+  const zone = await ctx.remember(`zone ${input.zoneId}`, () => ctx.call(`zones.get ${input.zoneId}`, () => ctx.cf.zones.get({ zone_id: input.zoneId })));
   const zoneName = zone.name.toLowerCase();
   if (input.hostname !== zoneName && !input.hostname.endsWith(`.${zoneName}`)) {
     throw ApplicationFailure.nonRetryable(`hostname ${input.hostname} is not inside zone ${zoneName}; refusing to touch another zone's names`, NOT_RETRYABLE.HOSTNAME_OUTSIDE_ZONE);
@@ -79,7 +79,9 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
     ctx.log('checks go to a hostname outside the zone', { checksHostname: input.checks.hostname });
   }
 
-  await ctx.call(`pages.projects.get ${input.pagesProject}`, () => ctx.cf.pages.projects.get(input.pagesProject, { account_id: input.accountId }));
+  await ctx.remember(`project ${input.accountId}/${input.pagesProject}`, () =>
+    ctx.call(`pages.projects.get ${input.pagesProject}`, () => ctx.cf.pages.projects.get(input.pagesProject, { account_id: input.accountId })),
+  );
   const active = await new KvStore(ctx, { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app }).active();
   const dnsRecord = input.dns.enabled ? pickRecord(await recordsAt(ctx, input.zoneId, input.hostname)) : null;
   const domainExisted = input.customDomain.enabled

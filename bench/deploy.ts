@@ -26,6 +26,8 @@ const { values: flags } = parseArgs({
     'skip-history': { type: 'boolean', default: false },
     /** Comma-separated parts to run (overhead, fleet, budget, history); all by default. */
     only: { type: 'string', default: '' },
+    /** Write a V8 CPU profile of the fleet's worker process into this folder (`node --cpu-prof`). */
+    'profile-worker': { type: 'string', default: '' },
   },
 });
 const FLEET = Number(flags.fleet);
@@ -125,7 +127,8 @@ async function measureOverhead(b: Bench): Promise<void> {
 
 /** 2. The fleet through one worker, activity limit lifted: correctness, speed, memory, calls. */
 async function measureFleet(b: Bench): Promise<void> {
-  const run = await withWorker(b.stack, LIFTED, async (worker) => {
+  const profile = flags['profile-worker'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(flags['profile-worker'])}` } : {};
+  const run = await withWorker(b.stack, { ...LIFTED, ...profile }, async (worker) => {
     // Where the two cores went: the worker, the Temporal server, workerd (router + KV), and this
     // process (the emulator's API and edge, the clients awaiting results).
     const pids = { worker: worker.pid, temporal: b.stack.temporal!.pid, workerd: childPids(process.pid, 'workerd')[0] ?? 0 };

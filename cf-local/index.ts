@@ -25,6 +25,9 @@ import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './obs
 import { loadOpenApi } from './openapi-hook.ts';
 import type { ScriptBinding, ScriptModule, StateData, TokenRecord } from './state.ts';
 
+/** How long an idle client connection stays open (keep-alive), as a real API front end would. */
+export const KEEP_ALIVE_MS = 60_000;
+
 export * from './constants.ts';
 export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig } from './observe.ts';
 export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './core.ts';
@@ -172,8 +175,11 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
   const api = new ApiServer(core, openapi, controlHandler(() => cf!));
   const apiServer = http.createServer(api.handle);
   const edgeServer = http.createServer(edge.nodeHandler);
-  apiServer.keepAliveTimeout = 1000;
-  edgeServer.keepAliveTimeout = 1000;
+  // As long as Cloudflare's own front ends keep a connection. A short hint makes clients drop the
+  // connection after every answer (undici subtracts a 1-2 s margin from the hint; with 1 s nothing
+  // is left), so each SDK call paid a new TCP connection. stop() closes whatever is still open.
+  apiServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  edgeServer.keepAliveTimeout = KEEP_ALIVE_MS;
   let apiPort: number;
   let edgePort: number;
   try {

@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { KEEP_ALIVE_MS } from '../cf-local/index.ts';
 
 /** What the proxy does with requests for one hostname. */
 export interface EdgeRule {
@@ -52,7 +53,7 @@ export async function startEdgeProxy(edgeUrl: string): Promise<EdgeProxy> {
     if (rule?.delayMs) setTimeout(forward, rule.delayMs);
     else forward();
   });
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
