@@ -241,7 +241,7 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
   const callsDuring = async (fn: () => Promise<unknown>) => {
     const from = cf.core.observe.requests.length;
     await fn();
-    return cf.core.observe.requests.slice(from).map((r) => r.operation);
+    return cf.core.observe.requests.slice(from).map((r) => r.operation ?? `${r.method} ${r.path}`);
   };
 
   it('reads an app\'s keys in one bulk get and writes them in one bulk write, for the version keys and for the flip', async () => {

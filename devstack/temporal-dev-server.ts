@@ -93,8 +93,8 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     '--namespace', namespace,
     '--log-level', 'warn',
     // An activity scheduled by a workflow task goes straight back to the worker that completed
-    // the task, instead of through the matching service: a deploy's activities run on the worker
-    // that runs its workflow anyway, and the round trip was a sixth of the server's work in a fleet.
+    // the task (eager execution) instead of through the matching service: a deploy's activities
+    // run on the worker that runs its workflow anyway, and a fleet is bound by the server's CPU.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // Registered on every start: the CLI treats an existing attribute of the same type as a no-op.
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
