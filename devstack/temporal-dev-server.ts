@@ -92,9 +92,9 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     '--ui-port', String(uiPort),
     '--namespace', namespace,
     '--log-level', 'warn',
-    // An activity scheduled by a workflow task goes straight back to the worker that completed
-    // the task (eager execution) instead of through the matching service: a deploy's activities
-    // run on the worker that runs its workflow anyway, and a fleet is bound by the server's CPU.
+    // Lets the server hand an activity straight back to the worker that completed the workflow
+    // task scheduling it (eager execution, on by default in Temporal Cloud) when that worker asks,
+    // skipping a trip through matching; a deploy's activities run on its workflow's worker anyway.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // Registered on every start: the CLI treats an existing attribute of the same type as a no-op.
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
