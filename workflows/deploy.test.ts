@@ -67,6 +67,20 @@ async function waitForStatus(handle: WorkflowHandle, status: DeployProgress['sta
   throw new Error(`workflow never reached ${status}`);
 }
 
+async function waitForStep(handle: WorkflowHandle, step: string): Promise<void> {
+  for (let i = 0; i < 200; i += 1) {
+    if ((await handle.query(progressQuery)).currentStep === step) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`workflow never reached step ${step}`);
+}
+
+/** How long a step ran, in workflow time. */
+function stepMs(progress: DeployProgress, name: string): number {
+  const s = progress.steps.find((x) => x.name === name);
+  return Date.parse(s?.endedAt ?? '') - Date.parse(s?.startedAt ?? '');
+}
+
 async function waitForEvent(handle: WorkflowHandle, attribute: string): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
     const history = await handle.fetchHistory();
@@ -169,6 +183,35 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(result?.reason).toContain('users report 500s');
     expect(compensationsOf(calls)).toEqual(['restoreActive', 'markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']);
     expect(stepStatus(progress, 'bake')).toBe('failed');
+  });
+
+  it('stops at once on a rollback signal during a long build: the wait is cancelled, nothing to undo', async () => {
+    const { result, calls, progress } = await run(sampleDeployInput(), { buildPendingAttempts: Infinity }, {
+      during: async (handle) => {
+        await waitForStep(handle, 'build');
+        await handle.signal(rollbackSignal, { reason: 'wrong branch' });
+      },
+    });
+    expect(result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.SIGNAL, liveVersion: 'v1' });
+    expect(result?.reason).toContain('wrong branch');
+    expect(calls).not.toContain('upsertDnsRecord');
+    expect(compensationsOf(calls)).toEqual([]);
+    // Ended by the signal, not by the 20-minute build timeout.
+    expect(stepMs(progress, 'build')).toBeLessThan(60_000);
+    expect(stepStatus(progress, 'build')).toBe('failed');
+  });
+
+  it('stops at once on a rollback signal while the certificate is pending, undoing the domain and DNS', async () => {
+    const { result, calls, progress } = await run(sampleDeployInput(), { domainPendingAttempts: Infinity }, {
+      during: async (handle) => {
+        await waitForStep(handle, 'domain');
+        await handle.signal(rollbackSignal, { reason: 'cancel this release' });
+      },
+    });
+    expect(result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.SIGNAL });
+    expect(compensationsOf(calls)).toEqual(['detachCustomDomain', 'restoreDnsRecord']);
+    expect(calls).not.toContain('writeVersionKeys');
+    expect(stepMs(progress, 'domain')).toBeLessThan(60_000);
   });
 
   it('rolls back when a check fails during the bake, and stays live when the bake passes', async () => {

@@ -12,6 +12,7 @@ import {
 import type { CheckReport, DeployNotification, DeploymentRef } from '../activities/types.ts';
 import { acts, checkOptions, NOTIFY, pollOptions, UNDO, UPLOAD } from './activity-options.ts';
 import { call, failureTypeOf } from './failures.ts';
+import { interruptible } from './interruptible.ts';
 import { ProgressTracker } from './progress.ts';
 import { Saga, describeError } from './saga.ts';
 
@@ -95,6 +96,9 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
     if (rollback) throw rollbackFailure();
   };
 
+  /** A wait (build, certificate, checks) that a rollback signal ends at once. */
+  const untilRollback = <T>(wait: () => Promise<T>) => interruptible(wait, () => rollback !== null, rollbackFailure);
+
   let deployment: DeploymentRef | undefined;
   let liveVersion: string | null = null;
   let wentLive = false;
@@ -145,14 +149,14 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
     const built = await progress.run(
       'build',
       () =>
-        call(
+        untilRollback(() => call(
           acts.awaitDeployment.executeWithOptions(
             { ...pollOptions(t.buildTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for build of ${dep.shortId}` },
             [{ accountId: input.accountId, pagesProject: input.pagesProject, deploymentId: dep.id }],
           ),
           NOT_RETRYABLE.BUILD_TIMEOUT,
           `deployment ${dep.id} did not finish within ${t.buildTimeoutMs} ms`,
-        ),
+        )),
       (b) => `stage ${b.stage}: success`,
     );
     progress.update('build', { attempts: built.attempt });
@@ -194,14 +198,14 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
       await progress.run('domain', async () => {
         const attached = await call(acts.attachCustomDomain.executeWithOptions({ summary: `attach ${input.hostname} to ${input.pagesProject}` }, [domainArgs]));
         progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
-        const active = await call(
+        const active = await untilRollback(() => call(
           acts.awaitCustomDomain.executeWithOptions(
             { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for ${input.hostname} and its certificate` },
             [domainArgs],
           ),
           NOT_RETRYABLE.DOMAIN_TIMEOUT,
           `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
-        );
+        ));
         progress.update('domain', { attempts: active.attempt });
         if (proxyLater) {
           await call(
@@ -257,7 +261,7 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
 
     // 7. Checks, tolerating KV propagation.
     await progress.run('checks', async () => {
-      const report = await runChecks(`checks on ${checksHost}`, input.checks.propagationWindowMs);
+      const report = await untilRollback(() => runChecks(`checks on ${checksHost}`, input.checks.propagationWindowMs));
       if (!report.ok) throw ApplicationFailure.nonRetryable(report.summary, NOT_RETRYABLE.CHECKS_FAILED);
       return report;
     }, (r) => r.summary);
