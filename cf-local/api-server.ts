@@ -79,7 +79,14 @@ export class ApiServer {
     };
 
     // 1. Scripted faults.
-    const fault = this.core.faults.take({ method, path, template: def?.template ?? op?.template, operation: def?.operation, operationId: op?.operationId });
+    const fault = this.core.faults.take({
+      method,
+      path,
+      template: def?.template ?? op?.template,
+      operation: def?.operation,
+      operationId: op?.operationId,
+      body: raw.length ? raw.toString('utf8') : '',
+    });
     if (fault) {
       if (fault.latencyMs) await sleep(fault.latencyMs);
       if (fault.hang) {

@@ -82,6 +82,15 @@ it('connection reset, latency and hang faults', async () => {
   expect(cf.state().projects).toEqual([]);
 });
 
+it('a fault can pick one bulk call out of many by what its body names', async () => {
+  const ns = await client.kv.namespaces.create({ account_id: cf.accountId, title: 'bulk-faults' });
+  cf.addFault({ method: 'PUT', path: '/accounts/*/storage/kv/namespaces/*/bulk', bodyIncludes: '"app-b:active"', status: 500, count: 1 });
+  const write = (app: string) => client.kv.namespaces.bulkUpdate(ns.id, { account_id: cf.accountId, body: [{ key: `${app}:active`, value: '{}' }] });
+  await expect(write('app-a')).resolves.toMatchObject({ successful_key_count: 1 });
+  await expect(write('app-b')).rejects.toMatchObject({ status: 500 });
+  await expect(write('app-b')).resolves.toMatchObject({ successful_key_count: 1 });
+});
+
 it('faults can be scripted over the control API', async () => {
   const res = await fetch(`${cf.controlUrl}/faults`, {
     method: 'POST',

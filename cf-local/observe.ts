@@ -7,6 +7,11 @@ export interface FaultSpec {
   path?: string;
   /** Operation name (`dns.records.create`) or the OpenAPI operationId. */
   operation?: string;
+  /**
+   * Only requests whose raw body contains this text: a bulk call names its keys in the body,
+   * not the path (`"app123:active"` picks out one app's flip among many KV bulk writes).
+   */
+  bodyIncludes?: string;
   /** Answer with this status (and a Cloudflare error envelope). */
   status?: number;
   code?: number;
@@ -36,6 +41,8 @@ export interface RequestFacts {
   template?: string;
   operation?: string;
   operationId?: string;
+  /** The raw request body (for `bodyIncludes`). */
+  body?: string;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -77,6 +84,7 @@ export class Faults {
         const hit = p === req.template || p === req.path || (p.includes('*') && globToRegExp(p).test(req.path));
         if (!hit) continue;
       }
+      if (rule.bodyIncludes !== undefined && !(req.body ?? '').includes(rule.bodyIncludes)) continue;
       if (rule.rate !== undefined && Math.random() >= rule.rate) continue;
       rule.fired++;
       if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);

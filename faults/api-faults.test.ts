@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deployFacts, outcome, startDeploy, testDeployInput } from './deploys.ts';
 import { FAULT_PROJECT, startFaultStack, type FaultStack } from './harness.ts';
+import { KV_BULK } from './holds.ts';
 import { appliedMutations } from './observe.ts';
 import { scanForToken } from './secrets.ts';
 
@@ -36,7 +37,7 @@ describe('every kind of API fault, once each, in one deploy', () => {
       c.addFault({ method: 'GET', path: `/accounts/*/pages/projects/${FAULT_PROJECT}/deployments/*`, hang: true, count: 1 }),
       c.addFault({ method: 'POST', path: '/zones/*/dns_records', status: 429, retryAfter: 3, count: 1 }),
       c.addFault({ method: 'POST', path: `/accounts/*/pages/projects/${FAULT_PROJECT}/domains`, status: 503, count: 1 }),
-      c.addFault({ method: 'PUT', path: '/accounts/*/storage/kv/namespaces/*/values/*', reset: true, count: 1 }),
+      c.addFault({ method: 'PUT', path: KV_BULK, reset: true, count: 1 }),
     ];
     const handle = await startDeploy(stack, testDeployInput(stack, 'faulty'));
     const end = await outcome(handle);

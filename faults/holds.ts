@@ -3,14 +3,18 @@
  * latency fault, which still lands), failing synthetic checks at the edge proxy, or the bake
  * window. Shared by the crash and cancellation cases.
  */
+import { kvKeys } from '../core/kv-records.ts';
 import type { DeployStepName } from '../core/workflow-contracts.ts';
 import { hostFor } from './deploys.ts';
 import type { FaultStack } from './harness.ts';
 
+/** The KV bulk write every step that writes keys uses. */
+export const KV_BULK = '/accounts/*/storage/kv/namespaces/*/bulk';
+
 /** Installs the hold for `app` (deploying to `project`) in `step`; returns how to lift it. */
 export function holdInStep(stack: FaultStack, step: DeployStepName, app: string, project: string, holdMs: number): () => void {
-  const slow = (method: string, path: string) => {
-    const rule = stack.cf.addFault({ method, path, latencyMs: holdMs, count: 1 });
+  const slow = (method: string, path: string, bodyIncludes?: string) => {
+    const rule = stack.cf.addFault({ method, path, latencyMs: holdMs, count: 1, ...(bodyIncludes ? { bodyIncludes } : {}) });
     return () => void stack.cf.faults.remove(rule.id);
   };
   switch (step) {
@@ -27,10 +31,11 @@ export function holdInStep(stack: FaultStack, step: DeployStepName, app: string,
     case 'domain':
       // The attach is a POST even when the domain exists (Cloudflare then answers "already added").
       return slow('POST', `/accounts/*/pages/projects/${project}/domains`);
+    // Both steps write in one KV bulk call; the body names the keys (kvKeys in core/kv-records.ts).
     case 'kv-write':
-      return slow('PUT', `/accounts/*/storage/kv/namespaces/*/values/${app}*routes*`);
+      return slow('PUT', KV_BULK, `"${kvKeys.routes(app, '')}`);
     case 'flip':
-      return slow('PUT', `/accounts/*/storage/kv/namespaces/*/values/${app}*active`);
+      return slow('PUT', KV_BULK, `"${kvKeys.active(app)}"`);
     case 'checks':
       // Checks fail (503 at the edge proxy) until lifted; a long propagation window keeps them trying.
       stack.edge.rule(hostFor(app), { status: 503 });

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { permissionTable } from '../client/token-check.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
+import { kvKeys } from '../core/kv-records.ts';
 import { deployFacts, failureType, outcome, startDeploy, testDeployInput } from './deploys.ts';
 import { FAULT_PROJECT, startFaultStack, type FaultStack } from './harness.ts';
+import { KV_BULK } from './holds.ts';
 import { scanForToken } from './secrets.ts';
 import type { WorkerProcess } from './worker-process.ts';
 
@@ -63,10 +65,11 @@ describe('a token missing one permission', () => {
 describe('401 and 403 in the middle of a run', () => {
   it.each([
     ['403 on the custom domain attach', 'POST', `/accounts/*/pages/projects/${FAULT_PROJECT}/domains`, 403, 10000, NOT_RETRYABLE.PERMISSION_DENIED, 'midrun-403'],
-    ['401 on the version keys write', 'PUT', '/accounts/*/storage/kv/namespaces/*/values/midrun-401*routes*', 401, 1000, NOT_RETRYABLE.INVALID_TOKEN, 'midrun-401'],
+    ['401 on the version keys write', 'PUT', KV_BULK, 401, 1000, NOT_RETRYABLE.INVALID_TOKEN, 'midrun-401'],
   ] as const)('%s: one request, no retry, the deploy fails and the saga undoes it', async (_name, method, faultPath, status, code, type, app) => {
     if (stack.workers.every((w) => w.child.exitCode !== null || w.child.signalCode !== null)) await stack.spawnWorker();
-    const fault = stack.cf.addFault({ method, path: faultPath, status, code });
+    // A bulk write names its keys in the body: pick this app's version keys write.
+    const fault = stack.cf.addFault({ method, path: faultPath, status, code, ...(faultPath === KV_BULK ? { bodyIncludes: `"${kvKeys.routes(app, '')}` } : {}) });
     try {
       const handle = await startDeploy(stack, testDeployInput(stack, app));
       const end = await outcome(handle);
