@@ -23,7 +23,7 @@ export function createActivities(deps: ActivityDeps): NextdeployActivities {
   const ctx = createCtx(deps);
   const webhook = deps.webhook ? createWebhookActivities(deps.webhook) : null;
   return {
-    preflight: (input) => preflight(ctx, input),
+    preflight: async (input) => ({ ...(await preflight(ctx, input)), webhook: webhook !== null }),
     triggerDeployment: (args) => triggerDeployment(ctx, args),
     awaitDeployment: (args) => awaitDeployment(ctx, args),
     upsertDnsRecord: (args) => upsertDnsRecord(ctx, args),

@@ -27,6 +27,11 @@ export interface PreflightResult {
   dnsRecord: DnsRecordSnapshot | null;
   /** Whether the Pages project already has the custom domain. */
   domainExisted: boolean;
+  /**
+   * Whether the worker that ran preflight sends the deploy webhook. False: the workflow schedules
+   * no notification at the end. Absent (histories of older workers): it does, as before.
+   */
+  webhook?: boolean;
 }
 
 /** A Pages deployment this run created (or found, when a retry follows a POST that landed). */

@@ -24,11 +24,14 @@ export const NOTIFY_PATCH = 'nextdeploy-notify-webhook';
 
 /**
  * The webhook on the final status. The activity is always registered and no-ops on a worker
- * without a webhook configured, so neither a flag nor the secret enters the input. It runs even
- * when the deploy was cancelled, and its failure never changes the deploy's outcome.
+ * without a webhook configured, so neither a flag nor the secret enters the input; preflight
+ * reports whether its worker has one, so a deploy on a worker without spares the activity. It
+ * runs even when the deploy was cancelled, and its failure never changes the deploy's outcome.
  */
-async function notifyFinished(input: DeployInput, n: Pick<DeployNotification, 'status' | 'reason' | 'liveVersion' | 'url'>): Promise<void> {
+async function notifyFinished(input: DeployInput, webhook: boolean | undefined, n: Pick<DeployNotification, 'status' | 'reason' | 'liveVersion' | 'url'>): Promise<void> {
   if (!patched(NOTIFY_PATCH)) return;
+  // Preflight said its worker has no webhook: an activity that would only no-op is not scheduled.
+  if (webhook === false) return;
   const info = workflowInfo();
   const notification: DeployNotification = {
     app: input.app,
@@ -52,14 +55,16 @@ async function notifyFinished(input: DeployInput, n: Pick<DeployNotification, 's
  */
 export async function deployWorkflow(input: DeployInput): Promise<DeployResult> {
   let result: DeployResult;
+  /** What preflight learnt about the webhook; unknown until (unless) preflight succeeds. */
+  const learnt: { webhook?: boolean } = {};
   try {
-    result = await runDeploy(input);
+    result = await runDeploy(input, learnt);
   } catch (err) {
     const cancelled = isCancellation(err);
-    await notifyFinished(input, { status: cancelled ? 'cancelled' : 'failed', reason: `${cancelled ? ROLLBACK_REASONS.CANCELLED : (failureTypeOf(err) ?? 'ERROR')}: ${describeError(err)}` });
+    await notifyFinished(input, learnt.webhook, { status: cancelled ? 'cancelled' : 'failed', reason: `${cancelled ? ROLLBACK_REASONS.CANCELLED : (failureTypeOf(err) ?? 'ERROR')}: ${describeError(err)}` });
     throw err;
   }
-  await notifyFinished(input, {
+  await notifyFinished(input, learnt.webhook, {
     status: result.status,
     liveVersion: result.liveVersion,
     ...(result.reason ? { reason: result.reason } : {}),
@@ -68,7 +73,7 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
   return result;
 }
 
-async function runDeploy(input: DeployInput): Promise<DeployResult> {
+async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Promise<DeployResult> {
   const { app, version } = input;
   const activatedBy = `workflow:${workflowInfo().workflowId}`;
   const progress = new ProgressTracker(app, version, DEPLOY_STEPS);
@@ -128,6 +133,7 @@ async function runDeploy(input: DeployInput): Promise<DeployResult> {
       (r) => `zone ${r.zoneName}; live ${r.activeVersion ?? 'none'}; dns ${r.dnsRecord ? r.dnsRecord.type : 'none'}; domain ${r.domainExisted ? 'exists' : 'new'}`,
     );
     liveVersion = pre.activeVersion;
+    learnt.webhook = pre.webhook;
     stopIfRollbackRequested();
 
     // 1. A deployment is harmless until routed: nothing to compensate.

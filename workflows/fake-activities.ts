@@ -19,6 +19,10 @@ export interface FakeBehaviour {
   activeVersion?: string | null;
   dnsRecordExists?: boolean;
   domainExisted?: boolean;
+  /** What preflight reports about its worker's webhook (absent = as older workers: unknown). */
+  webhook?: boolean;
+  /** Preflight fails (INVALID_TOKEN), so nothing about the worker is learnt. */
+  preflightFails?: boolean;
 }
 
 /** A gate: the named activity waits inside until `release()`; `entered` resolves when it is inside. */
@@ -62,8 +66,9 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
     activeVersion: 'v1',
     dnsRecordExists: true,
     domainExisted: false,
+    preflightFails: false,
     ...behaviour,
-  } satisfies Required<FakeBehaviour>;
+  } satisfies Required<Omit<FakeBehaviour, 'webhook'>>;
   const enter = async (name: keyof NextdeployActivities) => {
     calls.push(name);
     if (gate?.activity === name) await gate.open();
@@ -74,6 +79,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
   const activities: NextdeployActivities = {
     async preflight() {
       await enter('preflight');
+      if (b.preflightFails) throw ApplicationFailure.nonRetryable('the API token is expired', NOT_RETRYABLE.INVALID_TOKEN);
       return {
         zoneName: 'nextdeploy.test',
         activeVersion: b.activeVersion,
@@ -81,6 +87,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
           ? { id: 'rec-old', type: 'CNAME', name: 'app123.nextdeploy.test', content: 'old.pages.dev', proxied: true, ttl: 1 }
           : null,
         domainExisted: b.domainExisted,
+        ...(behaviour.webhook === undefined ? {} : { webhook: behaviour.webhook }),
       };
     },
     async triggerDeployment() {

@@ -53,7 +53,9 @@ async function run(behaviour: FakeBehaviour, options: { cancelDuring?: keyof Nex
       }
       gate.release();
     }
-    return handle.result().then((result: { status: string }) => ({ status: result.status }), (error: unknown) => ({ status: 'threw', error }));
+    const settled = await handle.result().then((result: { status: string }) => ({ status: result.status }), (error: unknown) => ({ status: 'threw', error }));
+    const scheduled = (await handle.fetchHistory()).events?.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []) ?? [];
+    return { ...settled, activities: scheduled };
   });
   return { ...outcome, notifications: fake.notifications, attempts };
 }
@@ -87,6 +89,21 @@ describe('the deploy webhook, from the workflow', () => {
     const { status, notifications } = await run({}, { cancelDuring: 'awaitDeployment' });
     expect(status).toBe('threw');
     expect(notifications).toEqual([expect.objectContaining({ status: 'cancelled', reason: expect.stringMatching(/^CANCELLED: /) })]);
+  });
+
+  it('is not scheduled at all when preflight reports that its worker has no webhook', async () => {
+    const without = await run({ webhook: false });
+    expect(without.status).toBe('live');
+    expect(without.notifications).toEqual([]);
+    expect(without.activities).not.toContain('notifyDeployFinished');
+    const withOne = await run({ webhook: true });
+    expect(withOne.notifications).toHaveLength(1);
+  });
+
+  it('is still sent when preflight never answered (whether the worker has a webhook is unknown)', async () => {
+    const { status, notifications } = await run({ webhook: false, preflightFails: true });
+    expect(status).toBe('threw');
+    expect(notifications).toEqual([expect.objectContaining({ status: 'failed' })]);
   });
 
   it('is retried, and a receiver that stays down does not change the outcome', async () => {
