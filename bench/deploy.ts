@@ -28,6 +28,8 @@ const { values: flags } = parseArgs({
     only: { type: 'string', default: '' },
     /** Write a V8 CPU profile of the fleet's worker process into this folder (`node --cpu-prof`). */
     'profile-worker': { type: 'string', default: '' },
+    /** Extra `NODE_OPTIONS` for the fleet's worker process (e.g. V8 heap flags), to compare settings. */
+    'worker-node-options': { type: 'string', default: '' },
   },
 });
 const FLEET = Number(flags.fleet);
@@ -127,7 +129,8 @@ async function measureOverhead(b: Bench): Promise<void> {
 
 /** 2. The fleet through one worker, activity limit lifted: correctness, speed, memory, calls. */
 async function measureFleet(b: Bench): Promise<void> {
-  const profile = flags['profile-worker'] ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(flags['profile-worker'])}` } : {};
+  const nodeOptions = [flags['profile-worker'] ? `--cpu-prof --cpu-prof-dir=${path.resolve(flags['profile-worker'])}` : '', flags['worker-node-options']].filter(Boolean).join(' ');
+  const profile = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
   const run = await withWorker(b.stack, { ...LIFTED, ...profile }, async (worker) => {
     // Where the two cores went: the worker, the Temporal server, workerd (router + KV), and this
     // process (the emulator's API and edge, the clients awaiting results).

@@ -118,12 +118,35 @@ describe('first run on embedded defaults', () => {
     expect((await viaEdge('/')).version).toBe('v1');
   });
 
+  it('rollback --to flips to a named version, and refuses one that never went out or is no version id', async () => {
+    const forward = await run(['rollback', '--app', 'app123', '--to', 'v2']);
+    expect(forward.code, forward.stdout + forward.stderr).toBe(0);
+    expect(forward.stdout).toMatch(/^Rolling back app123 to v2 \(workflow deploy-app123\)\.$/m);
+    expect(forward.stdout).toMatch(/^Live now: app123 v2$/m);
+    expect((await viaEdge('/')).version).toBe('v2');
+
+    // v3's build failed: it never reached the versions list.
+    const unknown = await run(['rollback', '--app', 'app123', '--to', 'v3', '--json']);
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ status: 'failed', rolledBack: false, failureType: 'ROLLBACK_TARGET_INVALID', liveVersion: 'v2' });
+    expect(JSON.parse(unknown.stdout).reason).toContain('has no version v3');
+
+    for (const bad of ['__proto__', '../v1', '']) {
+      const refused = await run(['rollback', '--app', 'app123', '--to', bad]);
+      expect(refused.code, bad).toBe(2);
+      expect(refused.stderr).toMatch(/--to: /);
+    }
+    const back = await run(['rollback', '--app', 'app123', '--to', 'v1', '--json']);
+    expect(JSON.parse(back.stdout)).toMatchObject({ status: 'rolled_back', rolledBack: true, version: 'v1', liveVersion: 'v1' });
+    expect((await viaEdge('/')).version).toBe('v1');
+  });
+
   it('Ctrl-C stops watching a deploy, not the deploy; rollback then signals it and the saga puts everything back', async () => {
     const control = info.cloudflare!.controlUrl;
     const setStageMs = (ms: number) =>
       fetch(`${control}/timing`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ directUploadStepMs: ms }) });
     // A slow Pages build keeps the deploy running while the signal arrives; the deploy honours it
-    // when the step ends, before anything is routed to the new version.
+    // at once (the build wait is cancelled), before anything is routed to the new version.
     expect((await setStageMs(3_000)).ok).toBe(true);
     try {
       // Ctrl-C while following stops the watching only: the deploy goes on in Temporal.

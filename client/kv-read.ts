@@ -1,4 +1,6 @@
 import type Cloudflare from 'cloudflare';
+import { cloudflareClient } from './cloudflare.ts';
+import type { Target } from './target.ts';
 import { activeRecordSchema, kvKeys, versionsListSchema, type ActiveRecord, type VersionEntry } from '../core/kv-records.ts';
 
 async function readKey(client: Cloudflare, accountId: string, namespaceId: string, key: string): Promise<string | null> {
@@ -47,4 +49,13 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The version the edge serves now, from the app's live record. A failed or refused workflow
+ * reports no live version of its own; the CLI asks KV rather than printing "nothing".
+ */
+export async function liveVersionFromKv(target: Target, app: string): Promise<string | null> {
+  const state = await readAppState(cloudflareClient(target.token, target.config.apiBaseUrl), target.config.accountId, target.config.kvNamespaceId, app);
+  return state.active?.version ?? null;
 }

@@ -5,6 +5,7 @@ import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../cor
 import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, rollbackSignal, rollbackWorkflowId, TASK_QUEUE, type RollbackInput } from '../../core/workflow-contracts.ts';
 import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
+import { liveVersionFromKv } from '../kv-read.ts';
 import { configOption, type CliCommand } from '../program.ts';
 import { loadSettings } from '../settings.ts';
 import { connectTemporal, resolveTarget, webUiLink } from '../target.ts';
@@ -102,6 +103,8 @@ export const rollbackCommand: CliCommand = {
         return EXIT_INTERRUPTED;
       }
       const { result } = outcome;
+      // A refused or failed rollback reports no live version of its own: KV says what is served.
+      if (result.status !== 'rolled_back') result.liveVersion = await liveVersionFromKv(target, app).catch(() => result.liveVersion);
       const tookEffect = result.status === 'rolled_back' || (result.status === 'failed' && during);
       if (json) {
         io.stdout.write(`${JSON.stringify({ app, status: result.status, liveVersion: result.liveVersion, version: result.version, reason: result.reason ?? null, failureType: result.failureType ?? null, workflowId: handle.workflowId, webUi: link ?? null, rolledBack: tookEffect })}\n`);

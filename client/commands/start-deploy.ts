@@ -2,9 +2,8 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, Workflo
 import type { Command } from 'commander';
 import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../core/search-attributes.ts';
 import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, TASK_QUEUE, type DeployProgress, type DeployResult } from '../../core/workflow-contracts.ts';
-import { cloudflareClient } from '../cloudflare.ts';
 import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts';
-import { readAppState } from '../kv-read.ts';
+import { liveVersionFromKv } from '../kv-read.ts';
 import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { configOption, type CliCommand } from '../program.ts';
@@ -55,11 +54,6 @@ export function appUrls(target: Target, hostname: string): { url: string; local:
     url: `https://${hostname}/`,
     local: target.edgeUrl ? `curl -H 'host: ${hostname}' ${target.edgeUrl}/` : undefined,
   };
-}
-
-async function liveVersionFromKv(target: Target, app: string): Promise<string | null> {
-  const state = await readAppState(cloudflareClient(target.token, target.config.apiBaseUrl), target.config.accountId, target.config.kvNamespaceId, app);
-  return state.active?.version ?? null;
 }
 
 export const startDeployCommand: CliCommand = {
