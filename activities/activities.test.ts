@@ -64,7 +64,15 @@ beforeEach(() => {
 describe('preflight', () => {
   it('snapshots the live version, the DNS record and the domain', async () => {
     const pre = await acts.preflight(input());
-    expect(pre).toEqual({ zoneName: 'nextdeploy.test', activeVersion: null, dnsRecord: null, domainExisted: false });
+    expect(pre).toEqual({ zoneName: 'nextdeploy.test', activeVersion: null, dnsRecord: null, domainExisted: false, webhook: false });
+  });
+
+  it('says whether its worker sends the deploy webhook (so the workflow can skip a no-op activity)', async () => {
+    const withWebhook = createActivities({
+      cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl }),
+      webhook: { url: 'http://127.0.0.1:9/hook', secret: 'webhook-secret-for-tests' },
+    });
+    expect(await withWebhook.preflight(input())).toMatchObject({ webhook: true });
   });
 
   it('names the missing permission, refuses another zone\'s hostname and an invalid token', async () => {
