@@ -1,65 +1,13 @@
 // The activities against the local Cloudflare over real HTTP (no Temporal: each activity is a
 // plain async function; Temporal-only helpers degrade to no-ops outside an activity).
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import { startLocalCloudflare, type LocalCloudflare } from '../cf-local/index.ts';
-import { parseDeployInput, type DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
-import { createActivities, createCloudflareClient, type NextdeployActivities } from './index.ts';
+import { acts, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
+import { createActivities, createCloudflareClient } from './index.ts';
 
-const KV_ID = 'abcdefabcdefabcdefabcdefabcdef01';
-let cf: LocalCloudflare;
-let acts: NextdeployActivities;
-let siteDir: string;
-
-function site(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'nextdeploy-site-'));
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    writeFileSync(path.join(dir, name), body);
-  }
-  return dir;
-}
-
-function input(overrides: Record<string, unknown> = {}): DeployInput {
-  return parseDeployInput({
-    app: 'app123',
-    version: 'v1',
-    accountId: cf.accountId,
-    zoneId: cf.zone.id,
-    kvNamespaceId: KV_ID,
-    pagesProject: 'demo',
-    source: { type: 'directory', path: siteDir },
-    metadata: { app: 'app123', version: 'v1', defaultTarget: 'https://demo.pages.dev', routes: { '/blog': 'https://demo.pages.dev/blog' } },
-    hostname: 'app123.nextdeploy.test',
-    ...overrides,
-  });
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
-}
-
-beforeAll(async () => {
-  cf = await startLocalCloudflare({
-    seed: { projects: [{ name: 'demo', production_branch: 'main' }, { name: 'gitproj', production_branch: 'main', git: true }], kvNamespaces: [{ title: 'routes', id: KV_ID }] },
-    timing: { directUploadStepMs: 20, buildStepMs: 20, domainActivationMs: 200 },
-  });
-  acts = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }), edgeConnectTo: new URL(cf.edgeUrl).host });
-  siteDir = site({ 'index.html': '<h1>v1</h1>', 'blog/index.html': '<h1>blog v1</h1>', 'assets/app.css': 'body{}' });
-});
-afterAll(async () => {
-  await cf?.stop();
-});
-beforeEach(() => {
-  cf.faults.clear();
-});
+useLocalCloudflare();
 
 describe('preflight', () => {
   it('snapshots the live version, the DNS record and the domain', async () => {
@@ -242,69 +190,6 @@ describe('version keys and the flip', () => {
     for (const key of ['__proto__', 'constructor']) {
       expect((await failureOf(acts.resolveRollbackTarget({ ...kv(), toVersion: key }))).type).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
     }
-  });
-});
-
-describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
-  const callsDuring = async (fn: () => Promise<unknown>) => {
-    const from = cf.core.observe.requests.length;
-    await fn();
-    return cf.core.observe.requests.slice(from).map((r) => r.operation ?? `${r.method} ${r.path}`);
-  };
-
-  it('reads an app\'s keys in one bulk get and writes them in one bulk write, for the version keys and for the flip', async () => {
-    const args = { accountId: cf.accountId, kvNamespaceId: KV_ID, app: 'callapp' };
-    const meta = (version: string) => ({ app: 'callapp', version, defaultTarget: 'https://demo.pages.dev', routes: { '/blog': 'https://demo.pages.dev/blog' } });
-    const write = (version: string) =>
-      acts.writeVersionKeys({ ...args, version, pagesProject: 'demo', metadata: meta(version), deployment: { id: `d-${version}`, shortId: 'cccc3333', url: 'https://cccc3333.demo.pages.dev' }, retention: 5 });
-    expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
-    expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet']);
-    const flip = () => acts.flipActive({ ...args, version: 'v1', allowedHosts: ['demo.pages.dev', '*.demo.pages.dev'], activatedBy: 'workflow:deploy-callapp' });
-    expect(await callsDuring(flip)).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
-    // The flip wrote the live record and the versions list together.
-    const [active, versions] = await Promise.all([kvKeys.active('callapp'), kvKeys.versions('callapp')].map(async (key) => {
-      const client = createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
-      return JSON.parse(await (await client.kv.namespaces.values.get(key, { account_id: cf.accountId, namespace_id: KV_ID })).text()) as unknown;
-    }));
-    expect(active).toMatchObject({ version: 'v1', previousVersion: null });
-    expect(versions).toMatchObject([{ version: 'v1', state: 'live' }]);
-    // The compensation reads once; removing the live record of a first deploy is a delete, and
-    // one key left to write (the versions list) goes as a plain write.
-    const undo = await callsDuring(() => acts.restoreActive({ ...args, failedVersion: 'v1', previousVersion: null, activatedBy: 'workflow:deploy-callapp', reason: 'checks failed' }));
-    expect(undo).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.values.delete', 'kv.namespaces.values.update']);
-  });
-
-  it('asks about the token, the zone and the project once a minute per worker, not once per deploy', async () => {
-    const fresh = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl }), edgeConnectTo: new URL(cf.edgeUrl).host });
-    const first = await callsDuring(() => Promise.all([fresh.preflight(input()), fresh.preflight(input({ app: 'other1', metadata: { app: 'other1', version: 'v1', defaultTarget: 'https://demo.pages.dev', routes: {} } }))]));
-    const facts = ['user.tokens.verify', 'user.tokens.get', 'zones.get', 'pages.projects.get'];
-    // Two deploys at once share one answer.
-    for (const op of facts) expect(first.filter((o) => o === op)).toHaveLength(1);
-    const again = await callsDuring(() => fresh.preflight(input()));
-    expect(again.filter((o) => facts.includes(o))).toEqual([]);
-    // The deploy's own state is read every time.
-    expect(again).toEqual(['kv.namespaces.values.get', 'dns.records.list', 'pages.projects.domains.get']);
-    // A failure is not remembered: a token that could not verify is asked again next time.
-    const bogus = createActivities({ cloudflare: createCloudflareClient({ apiToken: 'bogus-token-value-77777777', baseURL: cf.apiBaseUrl }) });
-    for (let i = 0; i < 2; i++) {
-      const calls = await callsDuring(() => bogus.preflight(input()).catch(() => undefined));
-      expect(calls[0]).toBe('user.tokens.verify');
-    }
-    const uncached = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl }), factsTtlMs: 0 });
-    await uncached.preflight(input());
-    expect((await callsDuring(() => uncached.preflight(input()))).filter((o) => facts.includes(o))).toEqual(facts);
-  });
-
-  it('lists DNS records and Pages deployments without asking for the empty page past the end', async () => {
-    const zone = cf.zone.id;
-    await acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true });
-    const lists = await callsDuring(() => acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true }));
-    expect(lists).toEqual(['dns.records.list']);
-    const marker = 'nextdeploy:callapp@paging';
-    const trigger = () => acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker });
-    await trigger();
-    // The retry finds its deployment on the first page, in one request.
-    expect(await callsDuring(trigger)).toEqual(['pages.projects.deployments.list']);
   });
 });
 
