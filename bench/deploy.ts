@@ -130,8 +130,8 @@ async function measureOverhead(b: Bench): Promise<void> {
 /** 2. The fleet through one worker, activity limit lifted: correctness, speed, memory, calls. */
 async function measureFleet(b: Bench): Promise<void> {
   const nodeOptions = [flags['profile-worker'] ? `--cpu-prof --cpu-prof-dir=${path.resolve(flags['profile-worker'])}` : '', flags['worker-node-options']].filter(Boolean).join(' ');
-  const profile = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
-  const run = await withWorker(b.stack, { ...LIFTED, ...profile }, async (worker) => {
+  const workerEnv = nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
+  const run = await withWorker(b.stack, { ...LIFTED, ...workerEnv }, async (worker) => {
     // Where the two cores went: the worker, the Temporal server, workerd (router + KV), and this
     // process (the emulator's API and edge, the clients awaiting results).
     const pids = { worker: worker.pid, temporal: b.stack.temporal!.pid, workerd: childPids(process.pid, 'workerd')[0] ?? 0 };

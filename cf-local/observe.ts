@@ -41,8 +41,8 @@ export interface RequestFacts {
   template?: string;
   operation?: string;
   operationId?: string;
-  /** The raw request body (for `bodyIncludes`). */
-  body?: string;
+  /** The raw request body as text, read only when a rule has `bodyIncludes`. */
+  body?: () => string;
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -84,7 +84,7 @@ export class Faults {
         const hit = p === req.template || p === req.path || (p.includes('*') && globToRegExp(p).test(req.path));
         if (!hit) continue;
       }
-      if (rule.bodyIncludes !== undefined && !(req.body ?? '').includes(rule.bodyIncludes)) continue;
+      if (rule.bodyIncludes !== undefined && !(req.body?.() ?? '').includes(rule.bodyIncludes)) continue;
       if (rule.rate !== undefined && Math.random() >= rule.rate) continue;
       rule.fired++;
       if (rule.count !== undefined && rule.fired >= rule.count) this.remove(rule.id);

@@ -4,10 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { parseDeployInput, type DeployInput, type DeployInputRaw } from '../core/deploy-input.ts';
-import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../core/search-attributes.ts';
-import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, progressQuery, TASK_QUEUE, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
+import { progressQuery, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
+import { startDeployWorkflow } from '../workflows/client.ts';
 import { FAULT_PROJECT, type FaultStack } from './harness.ts';
 import { appKv } from './observe.ts';
 
@@ -67,17 +67,7 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
 
 /** Starts `deploy-<app>` exactly as `start-deploy` does. */
 export function startDeploy(stack: FaultStack, input: DeployInput): Promise<WorkflowHandle> {
-  return stack.client().workflow.start(DEPLOY_WORKFLOW_TYPE, {
-    taskQueue: TASK_QUEUE,
-    workflowId: deployWorkflowId(input.app),
-    args: [input],
-    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [
-      { key: APP_SEARCH_ATTRIBUTE, value: input.app },
-      { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
-    ],
-  });
+  return startDeployWorkflow(stack.client(), input);
 }
 
 /** The deploy's result, or the failure it ended with (as `{ error }`). */

@@ -1,6 +1,6 @@
 // Client-side helpers for starting and steering deploys (the CLI, tests, scripts). Not part of
 // the workflow bundle: nothing in workflows/index.ts imports this file.
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../core/search-attributes.ts';
 import { parseDeployInput, parseRollbackInput, type DeployInput } from '../core/deploy-input.ts';
 import {
@@ -59,25 +59,33 @@ export interface StartDeployOptions {
 }
 
 /**
- * Validates `rawInput` and starts `deploy-<app>` with the `App`/`DeployVersion` search attributes
- * and a Web UI summary. A running deploy of the app makes it throw {@link DeployAlreadyRunningError}.
+ * Starts `deploy-<app>` for a validated input: refused by the server while a deploy or rollback of
+ * the app runs (WorkflowExecutionAlreadyStartedError), allowed again once it ended; with the
+ * `App`/`DeployVersion` search attributes and a Web UI summary. The one place a deploy starts.
+ */
+export function startDeployWorkflow(client: Client, input: DeployInput, options: { taskQueue?: string } = {}): Promise<WorkflowHandleWithFirstExecutionRunId<typeof deployWorkflow>> {
+  return client.workflow.start<typeof deployWorkflow>(DEPLOY_WORKFLOW_TYPE, {
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowId: deployWorkflowId(input.app),
+    args: [input],
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [
+      { key: APP_SEARCH_ATTRIBUTE, value: input.app },
+      { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
+    ],
+    staticSummary: `Deploy ${input.app}@${input.version} to ${input.hostname}`,
+    staticDetails: `Pages project ${input.pagesProject}, source ${input.source.type === 'git' ? `git ${input.source.branch}` : 'build folder'}; checks ${input.checks.paths.join(', ')}`,
+  });
+}
+
+/**
+ * Validates `rawInput` and starts `deploy-<app>` (see {@link startDeployWorkflow}). A running
+ * deploy of the app makes it throw {@link DeployAlreadyRunningError}.
  */
 export async function startDeploy(client: Client, rawInput: unknown, options: StartDeployOptions = {}): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId<typeof deployWorkflow>; input: DeployInput }> {
   const input = parseDeployInput(rawInput, options.now ? { now: options.now } : {});
-  const workflowId = deployWorkflowId(input.app);
-  const handle = await refuseIfRunning(client, workflowId, () =>
-    client.workflow.start<typeof deployWorkflow>(DEPLOY_WORKFLOW_TYPE, {
-      taskQueue: options.taskQueue ?? TASK_QUEUE,
-      workflowId,
-      args: [input],
-      typedSearchAttributes: [
-        { key: APP_SEARCH_ATTRIBUTE, value: input.app },
-        { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
-      ],
-      staticSummary: `Deploy ${input.app}@${input.version} to ${input.hostname}`,
-      staticDetails: `Pages project ${input.pagesProject}, source ${input.source.type === 'git' ? `git ${input.source.branch}` : 'build folder'}; checks ${input.checks.paths.join(', ')}`,
-    }),
-  );
+  const handle = await refuseIfRunning(client, deployWorkflowId(input.app), () => startDeployWorkflow(client, input, options.taskQueue ? { taskQueue: options.taskQueue } : {}));
   return { handle, input };
 }
 

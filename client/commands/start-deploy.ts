@@ -1,7 +1,7 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { APP_SEARCH_ATTRIBUTE, DEPLOY_VERSION_SEARCH_ATTRIBUTE } from '../../core/search-attributes.ts';
-import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, TASK_QUEUE, type DeployProgress, type DeployResult } from '../../core/workflow-contracts.ts';
+import { deployWorkflowId, type DeployProgress, type DeployResult } from '../../core/workflow-contracts.ts';
+import { startDeployWorkflow } from '../../workflows/client.ts';
 import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts';
 import { liveVersionFromKv } from '../kv-read.ts';
 import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
@@ -96,18 +96,7 @@ export const startDeployCommand: CliCommand = {
       const workflowId = deployWorkflowId(input.app);
       let handle;
       try {
-        handle = await temporal.client.workflow.start(DEPLOY_WORKFLOW_TYPE, {
-          taskQueue: TASK_QUEUE,
-          workflowId,
-          args: [input],
-          workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [
-            { key: APP_SEARCH_ATTRIBUTE, value: input.app },
-            { key: DEPLOY_VERSION_SEARCH_ATTRIBUTE, value: input.version },
-          ],
-          staticSummary: `deploy ${input.app} ${input.version}`,
-        });
+        handle = await startDeployWorkflow(temporal.client, input);
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
           throw new CliError(await describeRunning(temporal.client, target, input.app), EXIT.REFUSED);
