@@ -138,11 +138,18 @@ export function ok(result: unknown, extra: { status?: number; result_info?: unkn
 }
 
 /** V4 page pagination as the SDK expects it: past the last page, an EMPTY result (the SDK stops there). */
-export function paginate<T>(items: T[], query: URLSearchParams, defaultPerPage = 20, maxPerPage = 1000): Reply {
+export function paginate<T, V = T>(
+  items: T[],
+  query: URLSearchParams,
+  defaultPerPage = 20,
+  maxPerPage = 1000,
+  /** Renders an item of the page; only the page is rendered, so a long list costs one page. */
+  view: (item: T) => V = (item) => item as unknown as V,
+): Reply {
   const page = Math.max(1, Number.parseInt(query.get('page') ?? '1', 10) || 1);
   const perPage = Math.min(maxPerPage, Math.max(1, Number.parseInt(query.get('per_page') ?? String(defaultPerPage), 10) || defaultPerPage));
   const start = (page - 1) * perPage;
-  const slice = items.slice(start, start + perPage);
+  const slice = items.slice(start, start + perPage).map(view);
   return {
     result: slice,
     result_info: {

@@ -99,6 +99,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     // Registered on every start: the CLI treats an existing attribute of the same type as a no-op.
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
+    ...(process.env.EXP_TEMPORAL_ARGS ? process.env.EXP_TEMPORAL_ARGS.split(' ') : []),
   ];
   const out = openSync(logFile, 'a');
   const child = spawn(binary.path, args, {

@@ -5,14 +5,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { CliRun } from '../client/cli-test-helpers.ts';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
-import { TSX_IMPORT } from './tsx-loader.ts';
+import { PROJECT_ROOT, tsxNodeArgs } from '../devstack/paths.ts';
 
 const MAIN = path.join(PROJECT_ROOT, 'client', 'main.ts');
 
 export function runCli(args: string[], options: { env: NodeJS.ProcessEnv; cwd: string; timeoutMs?: number }): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', TSX_IMPORT, MAIN, ...args], {
+    const child = spawn(process.execPath, [...tsxNodeArgs(MAIN), ...args], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,8 +7,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
-import { TSX_IMPORT } from './tsx-loader.ts';
+import { PROJECT_ROOT, tsxNodeArgs } from '../devstack/paths.ts';
 
 const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
 
@@ -88,7 +87,7 @@ export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOp
   const out = openSync(target.logFile, 'a');
   // `node --import tsx`, not the tsx CLI: the CLI runs the script in a second process, and a
   // SIGKILL of the first would leave the real worker running.
-  const child = spawn(process.execPath, ['--import', TSX_IMPORT, WORKER_MAIN], {
+  const child = spawn(process.execPath, tsxNodeArgs(WORKER_MAIN), {
     cwd: PROJECT_ROOT,
     env: {
       ...baseEnv(),
@@ -101,8 +100,8 @@ export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOp
       NEXTDEPLOY_EDGE_CONNECT_TO: new URL(target.edgeUrl).host,
       // The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
       // budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
-      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: '1000',
-      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '1000',
+      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off',
+      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off',
       NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
       NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
       ...options.env,

@@ -22,8 +22,14 @@ export interface NextdeployWorkerOptions {
   taskQueue?: string;
   /** The activities' dependencies, or ready activities (tests pass fakes). */
   activities: ActivityDeps | NextdeployActivities;
-  maxActivitiesPerSecond?: number;
-  maxTaskQueueActivitiesPerSecond?: number;
+  /** Activities per second this worker starts; null = no limit; default {@link DEFAULT_RATE_LIMITS}. */
+  maxActivitiesPerSecond?: number | null;
+  /**
+   * Activities per second across the task queue (server-enforced); null = no limit, which also
+   * lets the server hand a workflow's new activity straight back to its worker (eager dispatch:
+   * sdk-core turns that off under a task-queue limit, which the server could not enforce on it).
+   */
+  maxTaskQueueActivitiesPerSecond?: number | null;
   /** A prebuilt bundle (tests build it once); default: bundle `workflows/index.ts`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   identity?: string;
@@ -35,6 +41,12 @@ function isDeps(a: ActivityDeps | NextdeployActivities): a is ActivityDeps {
   return 'cloudflare' in a;
 }
 
+/** A rate-limit option: the default when not given, absent (no limit) when null. */
+function limit<K extends string>(key: K, value: number | null | undefined, fallback: number): Partial<Record<K, number>> {
+  if (value === null) return {};
+  return { [key]: value ?? fallback } as Partial<Record<K, number>>;
+}
+
 /** A worker for the nextdeploy task queue: the deploy and rollback workflows and their activities. */
 export async function createNextdeployWorker(options: NextdeployWorkerOptions): Promise<Worker> {
   const activities = isDeps(options.activities) ? createActivities(options.activities) : options.activities;
@@ -44,8 +56,8 @@ export async function createNextdeployWorker(options: NextdeployWorkerOptions): 
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities,
-    maxActivitiesPerSecond: options.maxActivitiesPerSecond ?? DEFAULT_RATE_LIMITS.maxActivitiesPerSecond,
-    maxTaskQueueActivitiesPerSecond: options.maxTaskQueueActivitiesPerSecond ?? DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond,
+    ...limit('maxActivitiesPerSecond', options.maxActivitiesPerSecond, DEFAULT_RATE_LIMITS.maxActivitiesPerSecond),
+    ...limit('maxTaskQueueActivitiesPerSecond', options.maxTaskQueueActivitiesPerSecond, DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond),
     // On SIGTERM/SIGINT running activities get this long to finish before the worker exits.
     shutdownGraceTime: '30s',
     ...(options.identity ? { identity: options.identity } : {}),

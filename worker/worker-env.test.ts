@@ -25,7 +25,13 @@ describe('worker settings from the environment', () => {
 
   it('reads the task-queue-wide rate limit, fractions included', () => {
     expect(workerSettingsFromEnv({ NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '0.5' }).maxTaskQueueActivitiesPerSecond).toBe(0.5);
-    expect(() => workerSettingsFromEnv({ NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '0' })).toThrow(/NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND/);
+    expect(() => workerSettingsFromEnv({ NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: '0' })).toThrow(/NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND must be a number > 0, or off/);
+  });
+
+  it('lifts either activity limit with off (no limit, so the server may hand activities back eagerly)', () => {
+    const s = workerSettingsFromEnv({ NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off', NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off' });
+    expect([s.maxActivitiesPerSecond, s.maxTaskQueueActivitiesPerSecond]).toEqual([null, null]);
+    expect(() => workerSettingsFromEnv({ NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'none' })).toThrow(/NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND must be a number > 0, or off/);
   });
 
   it('paces Cloudflare calls under the token budget by default, and lets a fleet divide it', () => {

@@ -10,6 +10,12 @@ export const DEFAULT_METRICS_PORT = 9464;
 
 const hex32 = (name: string) => z.string().regex(/^[0-9a-f]{32}$/, { error: `${name} must be 32 hex digits` });
 
+/** An activities-per-second limit: a number > 0, or `off` for none (null). */
+const rateLimit = (name: string, fallback: number) => {
+  const error = `${name} must be a number > 0, or off for no limit`;
+  return z.union([z.literal('off').transform(() => null), z.coerce.number().positive({ error })], { error }).default(fallback);
+};
+
 /** The worker's own settings (Temporal's are in core/temporal-connection.ts, the token in core/api-token.ts). */
 export const workerEnvSchema = z
   .object({
@@ -18,8 +24,8 @@ export const workerEnvSchema = z
     CLOUDFLARE_ZONE_ID: hex32('CLOUDFLARE_ZONE_ID').optional(),
     NEXTDEPLOY_EDGE_CONNECT_TO: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, { error: 'NEXTDEPLOY_EDGE_CONNECT_TO must be host:port' }).optional(),
     NEXTDEPLOY_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
-    NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMITS.maxActivitiesPerSecond),
-    NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: z.coerce.number().positive().default(DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond),
+    NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: rateLimit('NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND', DEFAULT_RATE_LIMITS.maxActivitiesPerSecond),
+    NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: rateLimit('NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND', DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond),
     NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: z.coerce.number().positive({ error: 'NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND must be > 0 (e.g. 3.6 for one worker, 3.6/N for N workers sharing a token)' }).default(DEFAULT_CALL_BUDGET.perSecond),
     NEXTDEPLOY_CLOUDFLARE_CALL_BURST: z.coerce.number().int().min(1, { error: 'NEXTDEPLOY_CLOUDFLARE_CALL_BURST must be a whole number >= 1' }).default(DEFAULT_CALL_BUDGET.burst),
     NEXTDEPLOY_LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
@@ -45,8 +51,10 @@ export interface WorkerSettings {
   zoneId?: string;
   edgeConnectTo?: string;
   taskQueue: string;
-  maxActivitiesPerSecond: number;
-  maxTaskQueueActivitiesPerSecond: number;
+  /** Activities per second this worker starts; null = no limit. */
+  maxActivitiesPerSecond: number | null;
+  /** Activities per second the server hands out across the task queue; null = no limit. */
+  maxTaskQueueActivitiesPerSecond: number | null;
   /** The per-worker Cloudflare call budget (token bucket in front of the SDK). */
   cloudflareCalls: { perSecond: number; burst: number };
   logLevel: LogLevel;

@@ -489,9 +489,8 @@ export const pagesRoutes: RouteDef[] = [
       const env = ctx.query.get('env');
       const list = ctx.core.store.data.deployments
         .filter((d) => d.project_name === p.name && (!env || d.environment === env))
-        .sort((a, b) => b.createdAtMs - a.createdAtMs)
-        .map((d) => deploymentView(ctx.core, d));
-      return paginate(list, ctx.query, 25, 25);
+        .sort((a, b) => b.createdAtMs - a.createdAtMs);
+      return paginate(list, ctx.query, 25, 25, (d) => deploymentView(ctx.core, d));
     },
   },
   {
