@@ -8,6 +8,9 @@ import type { Ctx } from './context.ts';
 import { heartbeat } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
 
+/** Per-request options of an SDK call (the SDK does not export the type). */
+type RequestOptions = NonNullable<Parameters<Cloudflare['pages']['assets']['upsertHashes']>[1]>;
+
 /** Bucket limits of `POST /pages/assets/upload` (as wrangler uses them). */
 export const BUCKET_MAX_BYTES = 40 * 1024 * 1024;
 export const BUCKET_MAX_FILES = 2000;
@@ -132,28 +135,29 @@ export async function directUpload(ctx: Ctx, args: UploadArgs): Promise<unknown>
   for (const f of files) manifest[f.manifestPath] = f.hash;
   const byHash = new Map(files.map((f) => [f.hash, f]));
 
-  const freshJwtClient = async () => {
+  // The assets endpoints take the upload JWT as bearer instead of the API token: a per-request
+  // header, not a client of its own (building a client costs more than the request).
+  const freshJwt = async (): Promise<RequestOptions> => {
     const { jwt } = await ctx.call(`pages.projects.getUploadToken ${args.pagesProject}`, () =>
       ctx.cf.pages.projects.getUploadToken(args.pagesProject, { account_id: args.accountId }),
     );
-    // The assets endpoints take the upload JWT as bearer instead of the API token.
-    return ctx.cf.withOptions({ apiToken: jwt });
+    return { headers: { authorization: `Bearer ${jwt}` } };
   };
-  let assets: Cloudflare = await freshJwtClient();
-  const withJwt = async <T>(what: string, fn: (c: Cloudflare) => Promise<T>): Promise<T> => {
+  let bearer = await freshJwt();
+  const withJwt = async <T>(what: string, fn: (c: Cloudflare, options: RequestOptions) => Promise<T>): Promise<T> => {
     try {
-      return await fn(assets);
+      return await fn(ctx.cf, bearer);
     } catch (err) {
       if (cloudflareCode(err) !== CF_CODES.PAGES_UPLOAD_JWT_EXPIRED) return ctx.call(what, () => Promise.reject(err));
-      assets = await freshJwtClient();
-      return ctx.call(what, () => fn(assets));
+      bearer = await freshJwt();
+      return ctx.call(what, () => fn(ctx.cf, bearer));
     }
   };
 
   const hashes = [...byHash.keys()];
-  const missing = await withJwt('pages.assets.checkMissing', async (c) => {
+  const missing = await withJwt('pages.assets.checkMissing', async (c, o) => {
     const out: string[] = [];
-    for await (const h of c.pages.assets.checkMissing({ hashes })) out.push(h as string);
+    for await (const h of c.pages.assets.checkMissing({ hashes }, o)) out.push(h as string);
     return out;
   });
   const toSend = missing.filter((h) => !uploaded.has(h)).map((h) => byHash.get(h)!).filter(Boolean);
@@ -164,11 +168,11 @@ export async function directUpload(ctx: Ctx, args: UploadArgs): Promise<unknown>
     const body = await Promise.all(
       bucket.map(async (f) => ({ key: f.hash, value: (await readFile(f.absolutePath)).toString('base64'), base64: true, metadata: { contentType: f.contentType } })),
     );
-    await withJwt(`pages.assets.upload (${bucket.length} files)`, (c) => c.pages.assets.upload({ body }));
+    await withJwt(`pages.assets.upload (${bucket.length} files)`, (c, o) => c.pages.assets.upload({ body }, o));
     for (const f of bucket) uploaded.add(f.hash);
     heartbeat({ uploaded: [...uploaded] } satisfies UploadHeartbeat);
   }
-  await withJwt('pages.assets.upsertHashes', (c) => c.pages.assets.upsertHashes({ hashes }));
+  await withJwt('pages.assets.upsertHashes', (c, o) => c.pages.assets.upsertHashes({ hashes }, o));
 
   const extras: Record<string, Awaited<ReturnType<typeof toFile>>> = {};
   for (const name of SPECIAL_FILES) {

@@ -57,7 +57,9 @@ const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 async function withWorker<T>(stack: FaultStack, env: NodeJS.ProcessEnv, fn: (w: WorkerProcess) => Promise<T>): Promise<T> {
-  const worker = await stack.spawnWorker({ env });
+  // Checks go straight to the local edge, as they would to Cloudflare's: the fault suite's
+  // pass-through proxy in front of it (faults/edge-proxy.ts) is a test hook, not the product.
+  const worker = await stack.spawnWorker({ env: { NEXTDEPLOY_EDGE_CONNECT_TO: new URL(stack.cf.edgeUrl).host, ...env } });
   try {
     return await fn(worker);
   } finally {

@@ -19,6 +19,8 @@ export type OutboundHandler = (request: Request) => Promise<Response>;
 export interface KvBinding {
   get(key: string, options: { type: 'arrayBuffer' }): Promise<ArrayBuffer | null>;
   getWithMetadata(key: string, options: { type: 'arrayBuffer' }): Promise<{ value: ArrayBuffer | null; metadata: unknown }>;
+  /** Up to 100 keys in one call (the binding's bulk read; text values only). */
+  getWithMetadata(keys: string[], options: { type: 'text' }): Promise<Map<string, { value: string | null; metadata: unknown } | null>>;
   put(key: string, value: ArrayBuffer | Uint8Array | string, options?: { expiration?: number; expirationTtl?: number; metadata?: unknown }): Promise<void>;
   delete(key: string): Promise<void>;
   list(options?: { prefix?: string; cursor?: string; limit?: number }): Promise<{

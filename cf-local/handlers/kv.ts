@@ -345,9 +345,10 @@ export const kvRoutes: RouteDef[] = [
       body.keys.forEach(checkKey);
       const kv = await kvOf(ctx.core, ns.id);
       const values: Record<string, unknown> = {};
+      // One binding call for all keys, as the API reads them in one go.
+      const found = body.keys.length ? await kv.getWithMetadata(body.keys, { type: 'text' }).catch(mapKvError) : new Map();
       for (const k of body.keys) {
-        const { value, metadata } = await kv.getWithMetadata(k, { type: 'arrayBuffer' }).catch(mapKvError);
-        const text = value === null ? null : Buffer.from(value).toString('utf8');
+        const { value: text = null, metadata = null } = found.get(k) ?? {};
         let v: unknown = text;
         if (text !== null && body.type === 'json') {
           try {
