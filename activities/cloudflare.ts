@@ -1,5 +1,6 @@
 import Cloudflare from 'cloudflare';
 import type { CallBudget } from './call-budget.ts';
+import { httpFetch } from './http-fetch.ts';
 
 /** Options of {@link createCloudflareClient}. */
 export interface CloudflareClientOptions {
@@ -26,13 +27,13 @@ export function createCloudflareClient(options: CloudflareClientOptions): Cloudf
     ...(options.baseURL ? { baseURL: options.baseURL } : {}),
     maxRetries: 0,
     timeout: options.timeoutMs ?? 30_000,
-    ...(options.budget ? { fetch: pacedFetch(options.budget) } : {}),
+    fetch: options.budget ? pacedFetch(options.budget) : httpFetch,
   });
 }
 
 function pacedFetch(budget: CallBudget): typeof fetch {
   return async (input, init) => {
     await budget.acquire();
-    return fetch(input, init);
+    return httpFetch(input, init);
   };
 }
