@@ -96,10 +96,6 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     // task scheduling it (eager execution, on by default in Temporal Cloud) when that worker asks,
     // skipping a trip through matching; a deploy's activities run on its workflow's worker anyway.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
-    // One partition per task queue: partitions spread a busy queue over matching hosts; on one
-    // dev server they only add forwarding between them (measured in `npm run bench`'s fleet).
-    '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-    '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
     // Registered on every start: the CLI treats an existing attribute of the same type as a no-op.
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
     ...(dbFilename ? ['--db-filename', dbFilename] : []),
