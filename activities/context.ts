@@ -111,6 +111,11 @@ export function heartbeat(details?: unknown): void {
   }
 }
 
+/** The wait of a poll's first attempt before it asks (see PollStart); later attempts ask at once. */
+export async function waitBeforeFirstPoll(ctx: Pick<Ctx, 'sleep'>, firstPollAfterMs: number | undefined): Promise<void> {
+  if (firstPollAfterMs && firstPollAfterMs > 0 && attempt() === 1) await ctx.sleep(firstPollAfterMs);
+}
+
 export function attempt(): number {
   try {
     return Context.current().info.attempt;

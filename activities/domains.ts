@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
-import { attempt } from './context.ts';
+import { attempt, waitBeforeFirstPoll } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
-import type { DomainArgs } from './types.ts';
+import type { DomainArgs, PollStart } from './types.ts';
 
 interface DomainLike {
   name: string;
@@ -36,8 +36,9 @@ export async function attachCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ 
  * Step 4b, one poll: done when the domain and its certificate validation are active; DOMAIN_FAILED
  * on error/blocked; otherwise STILL_PENDING (the retry policy waits, the workflow's window ends it).
  */
-export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ status: string; attempt: number }> {
+export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs & PollStart): Promise<{ status: string; attempt: number }> {
   ctx.checkAccount(args.accountId);
+  await waitBeforeFirstPoll(ctx, args.firstPollAfterMs);
   const d = await findDomain(ctx, args);
   if (!d) throw ApplicationFailure.nonRetryable(`custom domain ${args.hostname} is not on project ${args.pagesProject}`, NOT_RETRYABLE.DOMAIN_FAILED);
   const validation = d.validation_data?.status;

@@ -2,10 +2,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
-import { attempt } from './context.ts';
+import { attempt, waitBeforeFirstPoll } from './context.ts';
 import { directUpload } from './direct-upload.ts';
 import { listItems, type NumberedPage } from './paging.ts';
-import type { DeploymentRef, PagesDeploymentArgs, TriggerArgs } from './types.ts';
+import type { DeploymentRef, PagesDeploymentArgs, PollStart, TriggerArgs } from './types.ts';
 
 /** How many deployments (newest first) a retried trigger looks through for its marker. */
 const MARKER_SCAN_LIMIT = 50;
@@ -78,8 +78,9 @@ export async function triggerDeployment(ctx: Ctx, args: TriggerArgs): Promise<De
  * Step 2, one poll: success when the `deploy` stage succeeded; BUILD_FAILED naming the stage on
  * failure/cancel; otherwise STILL_PENDING, which the retry policy turns into a durable wait.
  */
-export async function awaitDeployment(ctx: Ctx, args: PagesDeploymentArgs): Promise<{ stage: string; attempt: number }> {
+export async function awaitDeployment(ctx: Ctx, args: PagesDeploymentArgs & PollStart): Promise<{ stage: string; attempt: number }> {
   ctx.checkAccount(args.accountId);
+  await waitBeforeFirstPoll(ctx, args.firstPollAfterMs);
   const d = (await ctx.call(`pages.projects.deployments.get ${args.deploymentId}`, () =>
     ctx.cf.pages.projects.deployments.get(args.deploymentId, { account_id: args.accountId, project_name: args.pagesProject }),
   )) as unknown as DeploymentLike & { is_skipped?: boolean; stages?: { name: string; status: string }[] };

@@ -83,6 +83,16 @@ export interface DomainArgs {
   hostname: string;
 }
 
+/**
+ * A poll's start: for an object this deploy just created (a new build, a newly attached domain)
+ * the first attempt waits this long before asking, instead of asking at once for an answer that
+ * cannot be "ready" yet. The retry policy's first interval doubles to match (pollOptions), so the
+ * attempts fall when they did before, minus the one at time 0. 0 or absent: ask at once.
+ */
+export interface PollStart {
+  firstPollAfterMs?: number;
+}
+
 export interface KvArgs {
   accountId: string;
   kvNamespaceId: string;
@@ -198,12 +208,12 @@ export interface NextdeployActivities {
   preflight(input: DeployInput): Promise<PreflightResult>;
   triggerDeployment(args: TriggerArgs): Promise<DeploymentRef>;
   /** Fails with STILL_PENDING while building (the retry policy is the poll loop), BUILD_FAILED on failure. */
-  awaitDeployment(args: PagesDeploymentArgs): Promise<{ stage: string; attempt: number }>;
+  awaitDeployment(args: PagesDeploymentArgs & PollStart): Promise<{ stage: string; attempt: number }>;
   upsertDnsRecord(args: UpsertDnsArgs): Promise<UpsertDnsResult>;
   restoreDnsRecord(args: RestoreDnsArgs): Promise<void>;
   attachCustomDomain(args: DomainArgs): Promise<{ attachedByUs: boolean }>;
   /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
-  awaitCustomDomain(args: DomainArgs): Promise<{ status: string; attempt: number }>;
+  awaitCustomDomain(args: DomainArgs & PollStart): Promise<{ status: string; attempt: number }>;
   detachCustomDomain(args: DomainArgs): Promise<void>;
   writeVersionKeys(args: WriteVersionArgs): Promise<{ written: boolean }>;
   markVersionFailed(args: MarkFailedArgs): Promise<void>;

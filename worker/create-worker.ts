@@ -15,6 +15,13 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
  */
 export const DEFAULT_RATE_LIMITS = { maxActivitiesPerSecond: 2, maxTaskQueueActivitiesPerSecond: 2 } as const;
 
+/**
+ * Activities one worker runs at once. They mostly wait on Cloudflare (a poll's first attempt
+ * waits before it asks), so a slot costs little; the SDK's 100 would make a busy worker refuse
+ * the activities the server hands back eagerly, sending them through matching instead.
+ */
+export const MAX_CONCURRENT_ACTIVITIES = 500;
+
 /** Options of {@link createNextdeployWorker}. */
 export interface NextdeployWorkerOptions {
   connection: NativeConnection;
@@ -58,6 +65,7 @@ export async function createNextdeployWorker(options: NextdeployWorkerOptions): 
     activities,
     ...limit('maxActivitiesPerSecond', options.maxActivitiesPerSecond, DEFAULT_RATE_LIMITS.maxActivitiesPerSecond),
     ...limit('maxTaskQueueActivitiesPerSecond', options.maxTaskQueueActivitiesPerSecond, DEFAULT_RATE_LIMITS.maxTaskQueueActivitiesPerSecond),
+    maxConcurrentActivityTaskExecutions: MAX_CONCURRENT_ACTIVITIES,
     // On SIGTERM/SIGINT running activities get this long to finish before the worker exits.
     shutdownGraceTime: '30s',
     ...(options.identity ? { identity: options.identity } : {}),

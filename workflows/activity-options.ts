@@ -55,12 +55,14 @@ export const UPLOAD: ActivityOptions = {
  * durable retry timers with backoff, and history only records the last attempt, so even a
  * 30-minute build stays a few events. `scheduleToCloseTimeout` is the hard limit.
  */
-export function pollOptions(totalMs: number, initialMs: number, maxMs: number): ActivityOptions {
+export function pollOptions(totalMs: number, initialMs: number, maxMs: number, firstAttemptWaits = false): ActivityOptions {
   return {
     startToCloseTimeout: '60s',
     scheduleToCloseTimeout: totalMs,
     retry: {
-      initialInterval: initialMs,
+      // After a first attempt that waited `initialMs` itself (PollStart), the interval the second
+      // poll would have had: the same schedule, without the poll at time 0.
+      initialInterval: firstAttemptWaits ? Math.min(2 * initialMs, maxMs) : initialMs,
       backoffCoefficient: 2,
       maximumInterval: maxMs,
       // Explicit: the per-call options are merged over CALL's, whose attempt cap must not apply.

@@ -128,8 +128,9 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
       () =>
         untilRollback(() => call(
           acts.awaitDeployment.executeWithOptions(
-            { ...pollOptions(t.buildTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for build of ${dep.shortId}` },
-            [{ accountId: input.accountId, pagesProject: input.pagesProject, deploymentId: dep.id }],
+            { ...pollOptions(t.buildTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs, !dep.reused), summary: `wait for build of ${dep.shortId}` },
+            // A build this deploy just started cannot be done at once; one it found may be.
+            [{ accountId: input.accountId, pagesProject: input.pagesProject, deploymentId: dep.id, firstPollAfterMs: dep.reused ? 0 : t.pollInitialIntervalMs }],
           ),
           NOT_RETRYABLE.BUILD_TIMEOUT,
           `deployment ${dep.id} did not finish within ${t.buildTimeoutMs} ms`,
@@ -177,8 +178,8 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
         progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
         const active = await untilRollback(() => call(
           acts.awaitCustomDomain.executeWithOptions(
-            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `wait for ${input.hostname} and its certificate` },
-            [domainArgs],
+            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs, attached.attachedByUs), summary: `wait for ${input.hostname} and its certificate` },
+            [{ ...domainArgs, firstPollAfterMs: attached.attachedByUs ? t.pollInitialIntervalMs : 0 }],
           ),
           NOT_RETRYABLE.DOMAIN_TIMEOUT,
           `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
