@@ -1,6 +1,7 @@
 // How many Cloudflare API calls each step makes: every one counts against the token's 1,200 per
 // 5 minutes, shared by a whole fleet of deploys. Against the local Cloudflare over real HTTP.
 import { describe, expect, it } from 'vitest';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { kvKeys } from '../core/kv-records.ts';
 import { acts, callsDuring, cf, input, KV_ID, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
@@ -61,5 +62,32 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
     await trigger();
     // The retry finds its deployment on the first page, in one request.
     expect(await callsDuring(trigger)).toEqual(['pages.projects.deployments.list']);
+  });
+});
+
+describe('polls of what this deploy just created', () => {
+  it('wait the first interval before the first ask, and only on the first attempt', async () => {
+    const slept: number[] = [];
+    const polling = createActivities({
+      cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }),
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    const dep = await acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy pollapp@v1' });
+    const args = { accountId: cf.accountId, pagesProject: 'demo', deploymentId: dep.id };
+    const attempt = (n: number, firstPollAfterMs: number) =>
+      callsDuring(() => new MockActivityEnvironment({ attempt: n }).run(polling.awaitDeployment, { ...args, firstPollAfterMs }).catch(() => undefined));
+
+    expect(await attempt(1, 250)).toEqual(['pages.projects.deployments.get']);
+    expect(slept).toEqual([250]);
+    expect(await attempt(2, 250)).toEqual(['pages.projects.deployments.get']);
+    expect(await attempt(1, 0)).toEqual(['pages.projects.deployments.get']);
+    expect(slept).toEqual([250]);
+
+    const domain = { accountId: cf.accountId, pagesProject: 'demo', hostname: 'pollapp.example.com' };
+    await acts.attachCustomDomain(domain);
+    await new MockActivityEnvironment({ attempt: 1 }).run(polling.awaitCustomDomain, { ...domain, firstPollAfterMs: 300 }).catch(() => undefined);
+    expect(slept).toEqual([250, 300]);
   });
 });
