@@ -2,6 +2,8 @@
 // 5 minutes, shared by a whole fleet of deploys. Against the local Cloudflare over real HTTP.
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
 import { acts, callsDuring, cf, input, KV_ID, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
@@ -89,5 +91,27 @@ describe('polls of what this deploy just created', () => {
     await acts.attachCustomDomain(domain);
     await new MockActivityEnvironment({ attempt: 1 }).run(polling.awaitCustomDomain, { ...domain, firstPollAfterMs: 300 }).catch(() => undefined);
     expect(slept).toEqual([250, 300]);
+  });
+});
+
+describe('the custom domain step in one activity (attach inside the poll)', () => {
+  it('attaches on the first attempt without asking for a status, polls after, and attaches again what went missing', async () => {
+    const domain = { accountId: cf.accountId, pagesProject: 'demo', hostname: 'attach-in-poll.example.com', attach: true };
+    const run = (n: number) =>
+      new MockActivityEnvironment({ attempt: n }).run(acts.awaitCustomDomain, domain).then(
+        (r) => r,
+        (e: ApplicationFailure) => e.type,
+      );
+    const first = await callsDuring(async () => expect(await run(1)).toBe(RETRYABLE.STILL_PENDING));
+    expect(first).toEqual(['pages.projects.domains.create']);
+    expect(await callsDuring(() => run(2))).toEqual(['pages.projects.domains.get']);
+
+    await acts.detachCustomDomain(domain);
+    expect(await callsDuring(async () => expect(await run(3)).toBe(RETRYABLE.STILL_PENDING))).toEqual(['pages.projects.domains.get', 'pages.projects.domains.create']);
+
+    // A domain that was already there: "already added", then its status, as the separate attach did.
+    await new Promise((r) => setTimeout(r, 250)); // the emulator activates it 200 ms after the attach
+    const again = await callsDuring(async () => expect(await run(1)).toMatchObject({ status: 'active' }));
+    expect(again).toEqual(['pages.projects.domains.create', 'pages.projects.domains.get', 'pages.projects.domains.get']);
   });
 });

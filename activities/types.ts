@@ -213,7 +213,7 @@ export interface NextdeployActivities {
   restoreDnsRecord(args: RestoreDnsArgs): Promise<void>;
   attachCustomDomain(args: DomainArgs): Promise<{ attachedByUs: boolean }>;
   /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
-  awaitCustomDomain(args: DomainArgs & PollStart): Promise<{ status: string; attempt: number }>;
+  awaitCustomDomain(args: DomainArgs & PollStart & { attach?: boolean }): Promise<{ status: string; attempt: number }>;
   detachCustomDomain(args: DomainArgs): Promise<void>;
   writeVersionKeys(args: WriteVersionArgs): Promise<{ written: boolean }>;
   markVersionFailed(args: MarkFailedArgs): Promise<void>;

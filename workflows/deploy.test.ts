@@ -96,7 +96,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(error).toBeUndefined();
     expect(result).toMatchObject({ status: 'live', version: 'v2', liveVersion: 'v2', deployment: { id: 'dep-1' } });
     expect(calls).toEqual([
-      'preflight', 'triggerDeployment', 'awaitDeployment', 'upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain',
+      'preflight', 'triggerDeployment', 'awaitDeployment', 'upsertDnsRecord', 'awaitCustomDomain',
       'writeVersionKeys', 'flipActive', 'runChecks',
     ]);
     expect(progress.status).toBe('live');
@@ -120,7 +120,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(result?.status).toBe('live');
     expect(dnsProxied).toEqual([false, true]);
     expect((await run(sampleDeployInput())).dnsProxied).toEqual([true]);
-    expect(calls.slice(3, 7)).toEqual(['upsertDnsRecord', 'attachCustomDomain', 'awaitCustomDomain', 'upsertDnsRecord']);
+    expect(calls.slice(3, 6)).toEqual(['upsertDnsRecord', 'awaitCustomDomain', 'upsertDnsRecord']);
   });
 
   it('fails with BUILD_FAILED naming the stage when the build fails, with nothing to undo', async () => {
@@ -236,7 +236,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     ['trigger', 'triggerDeployment', []],
     ['build', 'awaitDeployment', []],
     ['dns', 'upsertDnsRecord', ['restoreDnsRecord']],
-    ['domain', 'attachCustomDomain', ['detachCustomDomain', 'restoreDnsRecord']],
+    ['domain', 'awaitCustomDomain', ['detachCustomDomain', 'restoreDnsRecord']],
     ['kv-write', 'writeVersionKeys', ['markVersionFailed', 'detachCustomDomain', 'restoreDnsRecord']],
     ['flip', 'flipActive', ALL_UNDO],
     ['checks', 'runChecks', ALL_UNDO],

@@ -1,4 +1,4 @@
-import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, CancelledFailure, condition, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
 import {
@@ -43,6 +43,12 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
   });
   return result;
 }
+
+/**
+ * The domain step attaches inside its poll (one activity and one workflow task fewer per deploy);
+ * histories recorded before replay the separate attach.
+ */
+export const DOMAIN_ATTACH_IN_POLL_PATCH = 'nextdeploy-domain-attach-in-poll';
 
 async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Promise<DeployResult> {
   const { app, version } = input;
@@ -174,16 +180,23 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
         );
       }
       await progress.run('domain', async () => {
-        const attached = await call(acts.attachCustomDomain.executeWithOptions({ summary: `attach ${input.hostname} to ${input.pagesProject}` }, [domainArgs]));
-        progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
-        const active = await untilRollback(() => call(
+        const waitForDomain = (attach: boolean, firstPollAfterMs: number) => untilRollback(() => call(
           acts.awaitCustomDomain.executeWithOptions(
-            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs, attached.attachedByUs), summary: `wait for ${input.hostname} and its certificate` },
-            [{ ...domainArgs, firstPollAfterMs: attached.attachedByUs ? t.pollInitialIntervalMs : 0 }],
+            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs, firstPollAfterMs > 0), summary: `${attach ? 'attach' : 'wait for'} ${input.hostname} and its certificate` },
+            [{ ...domainArgs, firstPollAfterMs, ...(attach ? { attach } : {}) }],
           ),
           NOT_RETRYABLE.DOMAIN_TIMEOUT,
           `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
         ));
+        let active: { status: string; attempt: number };
+        if (patched(DOMAIN_ATTACH_IN_POLL_PATCH)) {
+          progress.update('domain', { detail: pre.domainExisted ? 'already attached; waiting for active' : 'attaching; waiting for active' });
+          active = await waitForDomain(true, 0);
+        } else {
+          const attached = await call(acts.attachCustomDomain.executeWithOptions({ summary: `attach ${input.hostname} to ${input.pagesProject}` }, [domainArgs]));
+          progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
+          active = await waitForDomain(false, attached.attachedByUs ? t.pollInitialIntervalMs : 0);
+        }
         progress.update('domain', { attempts: active.attempt });
         if (proxyLater) {
           await call(
