@@ -102,13 +102,28 @@ export function createCtx(deps: ActivityDeps): Ctx {
   };
 }
 
-/** Heartbeats when running inside an activity; a no-op elsewhere. */
+/**
+ * Heartbeats start this long after an activity's first heartbeat call. The SDK sends the first
+ * one at once, and the server records each as a write to the workflow's state: for the many
+ * uploads and check rounds that end within seconds it buys nothing (a lost worker is still found
+ * by the heartbeat timeout, and a retried upload asks Cloudflare what is missing).
+ */
+export const HEARTBEAT_GRACE_MS = 5_000;
+
+const firstHeartbeatCall = new WeakMap<Context, number>();
+
+/** Heartbeats when running inside an activity, after {@link HEARTBEAT_GRACE_MS}; a no-op elsewhere. */
 export function heartbeat(details?: unknown): void {
+  let context: Context;
   try {
-    Context.current().heartbeat(details);
+    context = Context.current();
   } catch {
-    // not in an activity
+    return; // not in an activity
   }
+  const now = Date.now();
+  const first = firstHeartbeatCall.get(context) ?? now;
+  firstHeartbeatCall.set(context, first);
+  if (now - first >= HEARTBEAT_GRACE_MS) context.heartbeat(details);
 }
 
 /** The wait of a poll's first attempt before it asks (see PollStart); later attempts ask at once. */
