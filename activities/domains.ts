@@ -2,9 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
-import { attempt, waitBeforeFirstPoll } from './context.ts';
+import { attempt } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
-import type { DomainArgs, PollStart } from './types.ts';
+import type { DomainArgs } from './types.ts';
 
 interface DomainLike {
   name: string;
@@ -42,12 +42,10 @@ const stillPending = (message: string) =>
  * attached just now is not active yet: STILL_PENDING without asking), and a later attempt that
  * finds it gone attaches it again; one activity (and one workflow task) fewer per deploy.
  */
-export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs & PollStart & { attach?: boolean }): Promise<{ status: string; attempt: number }> {
+export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs & { attach?: boolean }): Promise<{ status: string; attempt: number }> {
   ctx.checkAccount(args.accountId);
-  if (args.attach && attempt() === 1) {
-    if ((await attachCustomDomain(ctx, args)).attachedByUs) throw stillPending(`custom domain ${args.hostname} attached; waiting for it to become active`);
-  } else {
-    await waitBeforeFirstPoll(ctx, args.firstPollAfterMs);
+  if (args.attach && attempt() === 1 && (await attachCustomDomain(ctx, args)).attachedByUs) {
+    throw stillPending(`custom domain ${args.hostname} attached; waiting for it to become active`);
   }
   const d = await findDomain(ctx, args);
   if (!d && args.attach) {

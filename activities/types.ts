@@ -84,10 +84,10 @@ export interface DomainArgs {
 }
 
 /**
- * A poll's start: for an object this deploy just created (a new build, a newly attached domain)
- * the first attempt waits this long before asking, instead of asking at once for an answer that
- * cannot be "ready" yet. The retry policy's first interval doubles to match (pollOptions), so the
- * attempts fall when they did before, minus the one at time 0. 0 or absent: ask at once.
+ * A poll's start: for a build this deploy just started, the first attempt waits this long before
+ * asking, instead of asking at once for an answer that cannot be "ready" yet. The retry policy's
+ * first interval doubles to match (pollOptions), so the attempts fall when they did before, minus
+ * the one at time 0. 0 or absent: ask at once.
  */
 export interface PollStart {
   firstPollAfterMs?: number;
@@ -213,7 +213,7 @@ export interface NextdeployActivities {
   restoreDnsRecord(args: RestoreDnsArgs): Promise<void>;
   attachCustomDomain(args: DomainArgs): Promise<{ attachedByUs: boolean }>;
   /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
-  awaitCustomDomain(args: DomainArgs & PollStart & { attach?: boolean }): Promise<{ status: string; attempt: number }>;
+  awaitCustomDomain(args: DomainArgs & { attach?: boolean }): Promise<{ status: string; attempt: number }>;
   detachCustomDomain(args: DomainArgs): Promise<void>;
   writeVersionKeys(args: WriteVersionArgs): Promise<{ written: boolean }>;
   markVersionFailed(args: MarkFailedArgs): Promise<void>;

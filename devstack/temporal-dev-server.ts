@@ -95,6 +95,7 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     // Lets the server hand an activity straight back to the worker that completed the workflow
     // task scheduling it (eager execution, on by default in Temporal Cloud) when that worker asks,
     // skipping a trip through matching; a deploy's activities run on its workflow's worker anyway.
+    // sdk-core asks only when the worker has no task-queue rate limit (NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND=off).
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     // Registered on every start: the CLI treats an existing attribute of the same type as a no-op.
     ...SEARCH_ATTRIBUTE_KEYS.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),

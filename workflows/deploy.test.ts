@@ -7,7 +7,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
 import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
-import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
+import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress, type DeployStepName } from '../core/workflow-contracts.ts';
 import type { NextdeployActivities } from '../activities/types.ts';
 import { createFakeActivities, createGate, sampleDeployInput, type FakeBehaviour } from './fake-activities.ts';
 import type { deployWorkflow } from './deploy.ts';
@@ -185,33 +185,24 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(stepStatus(progress, 'bake')).toBe('failed');
   });
 
-  it('stops at once on a rollback signal during a long build: the wait is cancelled, nothing to undo', async () => {
-    const { result, calls, progress } = await run(sampleDeployInput(), { buildPendingAttempts: Infinity }, {
+  // Each wait ends by the signal, not by its 20-minute window, undoing what the earlier steps did.
+  const interruptedWaits: [string, DeployStepName, FakeBehaviour, string, string[], string][] = [
+    ['during a long build: nothing to undo', 'build', { buildPendingAttempts: Infinity }, 'upsertDnsRecord', [], 'failed'],
+    ['while the certificate is pending, undoing the domain and DNS', 'domain', { domainPendingAttempts: Infinity }, 'writeVersionKeys', ['detachCustomDomain', 'restoreDnsRecord'], 'compensated'],
+  ];
+  it.each(interruptedWaits)('stops at once on a rollback signal %s', async (_what, step, behaviour, notReached, undone, stepEnd) => {
+    const { result, calls, progress } = await run(sampleDeployInput(), behaviour, {
       during: async (handle) => {
-        await waitForStep(handle, 'build');
+        await waitForStep(handle, step);
         await handle.signal(rollbackSignal, { reason: 'wrong branch' });
       },
     });
     expect(result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.SIGNAL, liveVersion: 'v1' });
     expect(result?.reason).toContain('wrong branch');
-    expect(calls).not.toContain('upsertDnsRecord');
-    expect(compensationsOf(calls)).toEqual([]);
-    // Ended by the signal, not by the 20-minute build timeout.
-    expect(stepMs(progress, 'build')).toBeLessThan(60_000);
-    expect(stepStatus(progress, 'build')).toBe('failed');
-  });
-
-  it('stops at once on a rollback signal while the certificate is pending, undoing the domain and DNS', async () => {
-    const { result, calls, progress } = await run(sampleDeployInput(), { domainPendingAttempts: Infinity }, {
-      during: async (handle) => {
-        await waitForStep(handle, 'domain');
-        await handle.signal(rollbackSignal, { reason: 'cancel this release' });
-      },
-    });
-    expect(result).toMatchObject({ status: 'rolled_back', failureType: ROLLBACK_REASONS.SIGNAL });
-    expect(compensationsOf(calls)).toEqual(['detachCustomDomain', 'restoreDnsRecord']);
-    expect(calls).not.toContain('writeVersionKeys');
-    expect(stepMs(progress, 'domain')).toBeLessThan(60_000);
+    expect(calls).not.toContain(notReached);
+    expect(compensationsOf(calls)).toEqual(undone);
+    expect(stepMs(progress, step)).toBeLessThan(60_000);
+    expect(stepStatus(progress, step)).toBe(stepEnd);
   });
 
   it('rolls back when a check fails during the bake, and stays live when the bake passes', async () => {

@@ -180,10 +180,10 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
         );
       }
       await progress.run('domain', async () => {
-        const waitForDomain = (attach: boolean, firstPollAfterMs: number) => untilRollback(() => call(
+        const waitForDomain = (attach: boolean) => untilRollback(() => call(
           acts.awaitCustomDomain.executeWithOptions(
-            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs, firstPollAfterMs > 0), summary: `${attach ? 'attach' : 'wait for'} ${input.hostname} and its certificate` },
-            [{ ...domainArgs, firstPollAfterMs, ...(attach ? { attach } : {}) }],
+            { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `${attach ? 'attach' : 'wait for'} ${input.hostname} and its certificate` },
+            [attach ? { ...domainArgs, attach } : domainArgs],
           ),
           NOT_RETRYABLE.DOMAIN_TIMEOUT,
           `custom domain ${input.hostname} did not become active within ${t.domainTimeoutMs} ms`,
@@ -191,11 +191,11 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
         let active: { status: string; attempt: number };
         if (patched(DOMAIN_ATTACH_IN_POLL_PATCH)) {
           progress.update('domain', { detail: pre.domainExisted ? 'already attached; waiting for active' : 'attaching; waiting for active' });
-          active = await waitForDomain(true, 0);
+          active = await waitForDomain(true);
         } else {
           const attached = await call(acts.attachCustomDomain.executeWithOptions({ summary: `attach ${input.hostname} to ${input.pagesProject}` }, [domainArgs]));
           progress.update('domain', { detail: attached.attachedByUs ? 'attached; waiting for active' : 'already attached; waiting for active' });
-          active = await waitForDomain(false, attached.attachedByUs ? t.pollInitialIntervalMs : 0);
+          active = await waitForDomain(false);
         }
         progress.update('domain', { attempts: active.attempt });
         if (proxyLater) {
