@@ -5,6 +5,7 @@
 import Cloudflare from 'cloudflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloudflare, type LocalCloudflare } from './index.ts';
+import { STAGES } from './state.ts';
 
 let cf: LocalCloudflare;
 let client: Cloudflare;
@@ -261,6 +262,29 @@ describe('Pages', () => {
     await client.pages.projects.deployments.delete(bad.id, { account_id, project_name: 'gitsite' });
     const gone = await client.pages.projects.deployments.get(bad.id, { account_id, project_name: 'gitsite' }).catch((e: unknown) => e);
     expect((gone as InstanceType<typeof Cloudflare.APIError>).errors[0]!.code).toBe(8000009);
+  });
+
+  it('a rollback asked for in the millisecond a newer build finishes keeps the rolled-back deployment live', async () => {
+    const account_id = cf.accountId;
+    const realNow = cf.core.now;
+    let clock = Date.now();
+    cf.core.now = () => clock;
+    try {
+      await client.pages.projects.create({ account_id, name: 'tie', production_branch: 'main', source: { type: 'github', config: { production_branch: 'main' } } });
+      const older = await client.pages.projects.deployments.create('tie', { account_id, branch: 'main' });
+      clock += 60_000;
+      const newer = await client.pages.projects.deployments.create('tie', { account_id, branch: 'main' });
+      clock += 60_000;
+      expect((await client.pages.projects.get('tie', { account_id })).canonical_deployment?.id).toBe(newer.id);
+      // Pin the clock to the exact millisecond the newer build finished.
+      const finishedAt = Date.parse(newer.created_on) + STAGES.length * 60;
+      clock = finishedAt;
+      expect((await client.pages.projects.get('tie', { account_id })).canonical_deployment?.id).toBe(newer.id);
+      await client.pages.projects.deployments.rollback(older.id, { account_id, project_name: 'tie', body: {} } as never);
+      expect((await client.pages.projects.get('tie', { account_id })).canonical_deployment?.id).toBe(older.id);
+    } finally {
+      cf.core.now = realNow;
+    }
   });
 
   it('adds custom domains that activate after the delay, or stay pending when a scenario says so', async () => {

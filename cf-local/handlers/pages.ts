@@ -148,11 +148,15 @@ export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): 
 /** The live production deployment: the latest successful production deployment, unless a rollback pointed elsewhere since. */
 export function productionDeployment(core: LocalCloudflareCore, project: ProjectRecord): DeploymentRecord | undefined {
   const now = core.now();
-  let best: { d: DeploymentRecord; at: number } | undefined;
+  let best: { d: DeploymentRecord; at: number; rolledBack: boolean } | undefined;
   for (const d of core.store.data.deployments) {
     if (d.project_name !== project.name || d.environment !== 'production' || !isLive(d, now)) continue;
-    const at = Math.max(d.createdAtMs + STAGES.length * d.stepMs, project.rollbacks[d.id] ?? 0);
-    if (!best || at >= best.at) best = { d, at };
+    const rolledBackAt = project.rollbacks[d.id] ?? 0;
+    const at = Math.max(d.createdAtMs + STAGES.length * d.stepMs, rolledBackAt);
+    const rolledBack = rolledBackAt === at;
+    // Same millisecond: the newer build wins, but a rollback was asked for after the build was
+    // seen finished, so it wins over a build.
+    if (!best || at > best.at || (at === best.at && (rolledBack || !best.rolledBack))) best = { d, at, rolledBack };
   }
   return best?.d;
 }

@@ -24,6 +24,12 @@ export function pagesContract(env: () => ContractEnv): void {
       const id = resultOf<Deployment>(created).id;
       deployments.push(id);
       expectAnswer(created, 200);
+      return finished(id);
+    }
+
+    // A production build that finishes becomes the live deployment, so a scenario that reads
+    // "live" waits for every build it started; otherwise a late build moves it underneath.
+    async function finished(id: string): Promise<string> {
       for (let i = 0; i < 100; i++) {
         const got = await env().api.call('GET', `${project()}/deployments/${id}`);
         expectAnswer(got, 200);
@@ -77,7 +83,9 @@ export function pagesContract(env: () => ContractEnv): void {
       expectAnswer(list, 200);
       expect(resultOf<Deployment[]>(list).map((d) => d.id)).toEqual(expect.arrayContaining(deployments));
       expectAnswer(await api.call('GET', `${project()}/deployments/${deployments[0]}/history/logs`), 200);
-      expectAnswer(await api.call('POST', `${project()}/deployments/${deployments[0]}/retry`), 200);
+      const retried = await api.call('POST', `${project()}/deployments/${deployments[0]}/retry`);
+      expectAnswer(retried, 200);
+      await finished(resultOf<Deployment>(retried).id);
       expectAnswer(await api.call('POST', `${project()}/deployments/${deployments[0]}/rollback`), 200);
       expectAnswer(await api.call('GET', `${project()}/deployments/0f0f0f0f-0000-4000-8000-000000000000`), 404, 8000009);
     });
