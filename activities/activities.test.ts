@@ -6,6 +6,9 @@ import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
 import { acts, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
+import { MARKER_SCAN_LIMIT } from './pages.ts';
+import type { DeploymentRef } from './types.ts';
+import { MockActivityEnvironment } from '@temporalio/testing';
 
 useLocalCloudflare();
 
@@ -80,6 +83,22 @@ describe('the Pages deployment', () => {
     } finally {
       cf.core.timing.uploadTokenTtlMs = ttl;
     }
+  });
+
+  it('a retried trigger finds its deployment even after more than the scan floor of other deploys to the project', async () => {
+    const marker = 'nextdeploy busy@v1';
+    const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker };
+    const scheduledTimestampMs = Date.now();
+    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(acts.triggerDeployment, args) as Promise<DeploymentRef>;
+    const first = await attempt(1);
+    // Other apps deploy to the same project while this attempt's worker is down.
+    for (let i = 0; i < MARKER_SCAN_LIMIT + 10; i++) {
+      await acts.triggerDeployment({ ...args, marker: `nextdeploy other${i}@v1` });
+    }
+    cf.clearMutations();
+    const retried = await attempt(2);
+    expect(retried).toMatchObject({ id: first.id, reused: true });
+    expect(cf.mutations().filter((m) => m.operation === 'pages.projects.deployments.create')).toHaveLength(0);
   });
 
   it('triggers a git build once, however often the trigger is retried', async () => {

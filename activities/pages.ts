@@ -7,8 +7,12 @@ import { directUpload } from './direct-upload.ts';
 import { listItems, type NumberedPage } from './paging.ts';
 import type { DeploymentRef, PagesDeploymentArgs, PollStart, TriggerArgs } from './types.ts';
 
-/** How many deployments (newest first) a retried trigger looks through for its marker. */
-const MARKER_SCAN_LIMIT = 50;
+/**
+ * How many deployments (newest first) a trigger looks through for its marker at least. A retry
+ * also looks through everything created since its first attempt was scheduled, however many
+ * other deploys to the same project came in between.
+ */
+export const MARKER_SCAN_LIMIT = 50;
 
 interface DeploymentLike {
   id: string;
@@ -33,11 +37,13 @@ async function findExisting(ctx: Ctx, args: TriggerArgs, since: number | null): 
     let seen = 0;
     const list = ctx.cf.pages.projects.deployments.list(args.pagesProject, { account_id: args.accountId });
     for await (const d of listItems(list as unknown as PromiseLike<NumberedPage<DeploymentLike>>)) {
-      if (++seen > MARKER_SCAN_LIMIT) break;
+      // Newest first: past the floor and older than the first attempt, nothing of ours can follow.
+      const sinceFirstAttempt = since !== null && Date.parse(d.created_on) >= since;
+      if (++seen > MARKER_SCAN_LIMIT && !sinceFirstAttempt) break;
       if (failedOrCancelled(d)) continue;
       const meta = d.deployment_trigger?.metadata;
       if (meta?.commit_message === args.marker) return d;
-      if (since !== null && args.source.type === 'git' && meta?.branch === args.source.branch && Date.parse(d.created_on) >= since) return d;
+      if (sinceFirstAttempt && args.source.type === 'git' && meta?.branch === args.source.branch) return d;
     }
     return null;
   });
