@@ -212,6 +212,28 @@ describe('version keys and the flip', () => {
   });
 });
 
+describe('the announcement before a first deploy\'s domain', () => {
+  const args = () => ({ accountId: cf.accountId, kvNamespaceId: KV_ID, app: 'firstapp', version: 'v1', deployment: { id: 'd-first', shortId: 'ffff0001', url: 'https://ffff0001.demo.pages.dev' }, retention: 5 });
+
+  it('puts the version in the list as pending with its deployment URL, once; step 5 then writes only the version\'s own keys', async () => {
+    expect(await acts.announcePendingVersion(args())).toEqual({ announced: true });
+    expect(await acts.announcePendingVersion(args())).toEqual({ announced: false });
+    const client = createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
+    const versionsRaw = async () => (await client.kv.namespaces.values.get(kvKeys.versions('firstapp'), { account_id: cf.accountId, namespace_id: KV_ID })).text();
+    const announced = await versionsRaw();
+    const list = JSON.parse(announced) as Record<string, unknown>[];
+    expect(list).toEqual([expect.objectContaining({ version: 'v1', state: 'pending', deploymentId: 'd-first', deploymentUrl: 'https://ffff0001.demo.pages.dev' })]);
+
+    cf.clearMutations();
+    const meta = { app: 'firstapp', version: 'v1', defaultTarget: 'https://demo.pages.dev', routes: {} };
+    expect(await acts.writeVersionKeys({ ...args(), pagesProject: 'demo', metadata: meta })).toEqual({ written: true });
+    const writes = cf.mutations().filter((m) => m.outcome === 'applied');
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatchObject({ operation: 'kv.namespaces.bulkUpdate' });
+    expect(await versionsRaw()).toBe(announced);
+  });
+});
+
 describe('error classification', () => {
   it('retries a 429 after Retry-After, a 500 and a reset; never shows the token', async () => {
     const args = { zoneId: cf.zone.id, hostname: 'faults.nextdeploy.test', target: 'demo.pages.dev', proxied: true };

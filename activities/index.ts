@@ -8,7 +8,7 @@ import { preflight } from './preflight.ts';
 import type { NextdeployActivities } from './types.ts';
 import { planRetention, pruneDeployments, pruneVersions } from './retention.ts';
 import { createWebhookActivities } from './webhook.ts';
-import { flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
+import { announcePendingVersion, flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
 
 export type { ActivityDeps } from './context.ts';
 export type { NextdeployActivities } from './types.ts';
@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDeps): NextdeployActivities {
     awaitCustomDomain: (args) => awaitCustomDomain(ctx, args),
     detachCustomDomain: (args) => detachCustomDomain(ctx, args),
     writeVersionKeys: (args) => writeVersionKeys(ctx, args),
+    announcePendingVersion: (args) => announcePendingVersion(ctx, args),
     markVersionFailed: (args) => markVersionFailed(ctx, args),
     flipActive: (args) => flipActive(ctx, args),
     restoreActive: (args) => restoreActive(ctx, args),

@@ -99,12 +99,17 @@ export interface KvArgs {
   app: string;
 }
 
-export interface WriteVersionArgs extends KvArgs {
+/** The version a deploy brings up, as its versions-list entry names it. */
+export interface AnnounceVersionArgs extends KvArgs {
   version: string;
+  deployment: { id: string; shortId: string; url: string };
+  /** How many versions the list keeps (the input's `versionsRetention`). */
+  retention: number;
+}
+
+export interface WriteVersionArgs extends AnnounceVersionArgs {
   pagesProject: string;
   metadata: Metadata;
-  deployment: { id: string; shortId: string; url: string };
-  retention: number;
 }
 
 export interface FlipArgs extends KvArgs {
@@ -216,6 +221,8 @@ export interface NextdeployActivities {
   awaitCustomDomain(args: DomainArgs & { attach?: boolean }): Promise<{ status: string; attempt: number }>;
   detachCustomDomain(args: DomainArgs): Promise<void>;
   writeVersionKeys(args: WriteVersionArgs): Promise<{ written: boolean }>;
+  /** Before the domain step of an app with nothing live: the version's entry, pending, for certificate validation. */
+  announcePendingVersion(args: AnnounceVersionArgs): Promise<{ announced: boolean }>;
   markVersionFailed(args: MarkFailedArgs): Promise<void>;
   flipActive(args: FlipArgs): Promise<{ previousVersion: string | null }>;
   restoreActive(args: RestoreActiveArgs): Promise<void>;

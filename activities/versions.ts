@@ -4,7 +4,7 @@ import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records
 import { metadataSchema, versionSchema, type Metadata } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
 import { KvStore, applyRetention, setState, versionsWrite, type KvSnapshot } from './kv-store.ts';
-import type { FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
+import type { AnnounceVersionArgs, FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
 
 /**
  * Rewrites targets on the production alias `<project>.pages.dev` to the deployment's own
@@ -53,9 +53,19 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
     }
     writes.push([key, value]);
   }
-  const at = ctx.now().toISOString();
   const before = snap.versions;
-  let list = before;
+  const list = withPendingEntry(snap, args, ctx.now().toISOString());
+  await kv.putMany([...writes, ...versionsWrite(args.app, before, list)]);
+  return { written: writes.length > 0 };
+}
+
+/**
+ * The versions list with `args.version` pending (added, or a failed one taken up again), pruned
+ * to the retention count. Step 5 and the announcement before the domain step compute the same
+ * list, so after an announcement step 5 leaves the list alone.
+ */
+function withPendingEntry(snap: KvSnapshot, args: AnnounceVersionArgs, at: string): VersionEntry[] {
+  let list = snap.versions;
   const entry = list.find((e) => e.version === args.version);
   if (!entry) {
     list = [...list, { version: args.version, state: 'pending', createdAt: at, updatedAt: at, deploymentId: args.deployment.id, deploymentUrl: args.deployment.url }];
@@ -63,9 +73,23 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
     list = setState(list, args.version, 'pending', at);
   }
   const active = snap.active;
-  list = applyRetention(list, args.retention, [args.version, active?.version, active?.previousVersion]);
-  await kv.putMany([...writes, ...versionsWrite(args.app, before, list)]);
-  return { written: writes.length > 0 };
+  return applyRetention(list, args.retention, [args.version, active?.version, active?.previousVersion]);
+}
+
+/**
+ * Before the custom domain of an app with nothing live is attached: the version this deploy
+ * brings up goes into the versions list as `pending`, with its deployment URL, so the router can
+ * send the certificate authority's validation request there (router-worker/src/validation.ts).
+ * One read, and one write unless the entry is already there.
+ */
+export async function announcePendingVersion(ctx: Ctx, args: AnnounceVersionArgs): Promise<{ announced: boolean }> {
+  const kv = new KvStore(ctx, args);
+  const snap = await kv.snapshot();
+  const before = snap.versions;
+  const list = withPendingEntry(snap, args, ctx.now().toISOString());
+  const write = versionsWrite(args.app, before, list);
+  await kv.putMany(write);
+  return { announced: write.length > 0 };
 }
 
 /** Compensation of step 5: a version that never went live is marked failed (history is never deleted). */

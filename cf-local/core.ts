@@ -16,6 +16,7 @@ import { Faults, Observations, RateLimiter, type RateLimitConfig } from './obser
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
 import { WorkerRuntime, type OutboundHandler } from './runtime.ts';
 import { Store, type ProjectRecord, type ScriptRecord, type StageName, type TokenRecord } from './state.ts';
+import type { CertificateAuthority } from './certificate-authority.ts';
 
 /** The Worker that runs a Pages deployment's `_worker.js`. */
 export function pagesFunctionName(deploymentId: string): string {
@@ -94,6 +95,8 @@ export class LocalCloudflareCore {
   readonly runtime: WorkerRuntime;
   readonly faults = new Faults();
   readonly observe = new Observations();
+  /** Validates custom domains over HTTP through the edge; set once the edge exists (index.ts). */
+  certificateAuthority?: CertificateAuthority;
   readonly rateLimiter: RateLimiter;
   timing: Timing;
   tokens: TokenRecord[] = [];

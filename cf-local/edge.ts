@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
 import { pagesFunctionName, type LocalCloudflareCore } from './core.ts';
+import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus, isLive, latestForBranch, productionDeployment, stageState } from './handlers/pages.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
@@ -155,8 +156,13 @@ export class Edge {
       if (route) return this.core.runtime.fetchWorker(route.script!, request);
     }
     const suffix = `.${PAGES_DEV_SUFFIX}`;
+    const domain = host.endsWith(suffix) ? undefined : this.core.store.data.domains.find((d) => d.name === host);
+    if (url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
+      // Pages answers a pending domain's validation token on every host of its project.
+      const project = domain ? domain.project_name : host.endsWith(suffix) ? host.slice(0, -suffix.length).split('.').at(-1)! : undefined;
+      if (project !== undefined && (domain === undefined || domainStatus(this.core, domain) !== 'error')) return acmeAnswer(this.core, project, url.pathname);
+    }
     if (host.endsWith(suffix)) return this.pagesDev(host.slice(0, -suffix.length), url, request);
-    const domain = this.core.store.data.domains.find((d) => d.name === host);
     if (domain) {
       const status = domainStatus(this.core, domain);
       if (status !== 'active') {

@@ -24,6 +24,7 @@ import { hexId } from './http.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
 import { loadOpenApi } from './openapi-hook.ts';
 import type { ScriptBinding, ScriptModule, StateData, TokenRecord } from './state.ts';
+import { CertificateAuthority } from './certificate-authority.ts';
 
 /** How long an idle client connection stays open (keep-alive), as a real API front end would. */
 export const KEEP_ALIVE_MS = 60_000;
@@ -148,6 +149,8 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     schemaPermissionGroups: openapi?.permissionGroupNames?.() ?? [],
   });
   edge = new Edge(core);
+  const certificateAuthority = new CertificateAuthority(core, (req) => edge!.handle(req));
+  core.certificateAuthority = certificateAuthority;
   core.store.data.defaultTokenValue = defaultToken;
   core.persist();
 
@@ -170,6 +173,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
   };
   await applySeed();
   await core.startRuntime();
+  certificateAuthority.start();
 
   let cf: LocalCloudflare | undefined;
   const api = new ApiServer(core, openapi, controlHandler(() => cf!));
@@ -186,6 +190,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     apiPort = await listen(apiServer, options.apiPort ?? 0);
     edgePort = await listen(edgeServer, options.edgePort ?? 0);
   } catch (err) {
+    certificateAuthority.stop();
     apiServer.close();
     edgeServer.close();
     await core.runtime.dispose();
@@ -299,6 +304,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     stop: async () => {
       if (stopped) return;
       stopped = true;
+      certificateAuthority.stop();
       for (const res of api.hung) res.socket?.destroy();
       api.hung.clear();
       await Promise.all(

@@ -85,6 +85,12 @@ export interface DomainRecord {
   scenario: 'normal' | 'stuck' | 'error';
   certificate_authority: 'google' | 'lets_encrypt';
   txt_value: string;
+  /** The HTTP validation token the certificate authority fetches (absent on records from before). */
+  acme_token?: string;
+  /** When the authority got the token back: the domain is active from then on. */
+  validatedAtMs?: number;
+  /** Why the last validation request failed, while the domain stays pending. */
+  validation_error?: string;
 }
 
 export interface AssetMeta {

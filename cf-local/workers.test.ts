@@ -108,3 +108,32 @@ it('a script that does not start is refused with 10021 and the previous version 
   expect((err as InstanceType<typeof Cloudflare.APIError>).errors[0]!.code).toBe(10021);
   expect((await cf.edgeRequest('stable.nextdeploy.test', '/')).body).toBe('v1');
 });
+
+it('a custom domain behind a Worker route validates only when the Worker passes the challenge path through to Pages', async () => {
+  const account_id = cf.accountId;
+  await client.pages.projects.create({ account_id, name: 'acme', production_branch: 'main', source: { type: 'github', config: { production_branch: 'main' } } });
+  const d = await client.pages.projects.deployments.create('acme', { account_id, branch: 'main' });
+  const swallow = `export default { fetch() { return new Response('no app here', { status: 404 }) } }`;
+  const passOn = `export default { fetch(request) {
+    const url = new URL(request.url);
+    return fetch('https://${d.short_id}.acme.pages.dev' + url.pathname + url.search);
+  } }`;
+  await cf.deployWorker({ name: 'gate', modules: [{ name: 'gate.mjs', content: swallow }], routes: ['*.gated.nextdeploy.test/*'] });
+  const activationMs = cf.core.timing.domainActivationMs;
+  cf.core.timing.domainActivationMs = 200;
+  try {
+    await client.pages.projects.domains.create('acme', { account_id, name: 'shop.gated.nextdeploy.test' });
+    await new Promise((r) => setTimeout(r, 800));
+    const stuck = await client.pages.projects.domains.get('shop.gated.nextdeploy.test', { account_id, project_name: 'acme' });
+    expect(stuck.status).toBe('pending');
+    expect(stuck.validation_data.error_message).toMatch(/^HTTP validation: GET http:\/\/shop\.gated\.nextdeploy\.test\/\.well-known\/acme-challenge\/\S+ answered 404$/);
+
+    await cf.deployWorker({ name: 'gate', modules: [{ name: 'gate.mjs', content: passOn }], routes: ['*.gated.nextdeploy.test/*'] });
+    const active = await until(() => client.pages.projects.domains.get('shop.gated.nextdeploy.test', { account_id, project_name: 'acme' }), (x) => x.status === 'active');
+    expect(active.validation_data.error_message).toBeUndefined();
+    // The token is Pages' answer for a domain still waiting, and only for it.
+    expect((await cf.edgeRequest(`${d.short_id}.acme.pages.dev`, '/.well-known/acme-challenge/not-a-token')).status).toBe(404);
+  } finally {
+    cf.core.timing.domainActivationMs = activationMs;
+  }
+});

@@ -107,6 +107,26 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(progress.steps.every((s) => s.status === 'skipped' || (s.startedAt && s.endedAt))).toBe(true);
   });
 
+  it('a first deploy announces its version pending before the domain (the router has no live record to send the certificate check to)', async () => {
+    const { result, calls, progress } = await run(sampleDeployInput(), { activeVersion: null });
+    expect(result?.status).toBe('live');
+    expect(calls).toEqual([
+      'preflight', 'triggerDeployment', 'awaitDeployment', 'upsertDnsRecord', 'announcePendingVersion', 'awaitCustomDomain',
+      'writeVersionKeys', 'flipActive', 'runChecks',
+    ]);
+    expect(stepStatus(progress, 'domain')).toBe('succeeded');
+    // Without a custom domain there is nothing to validate.
+    expect((await run(sampleDeployInput({ customDomain: { enabled: false } }), { activeVersion: null })).calls).not.toContain('announcePendingVersion');
+  });
+
+  it('a first deploy whose certificate never comes marks the announced version failed, then detaches and restores DNS', async () => {
+    const { error, calls, progress } = await run(sampleDeployInput(), { activeVersion: null, domainPendingAttempts: Infinity });
+    expect(failureType(error)).toBe(NOT_RETRYABLE.DOMAIN_TIMEOUT);
+    expect(compensationsOf(calls)).toEqual(['detachCustomDomain', 'markVersionFailed', 'restoreDnsRecord']);
+    expect(stepStatus(progress, 'domain')).toBe('compensated');
+    expect(stepStatus(progress, 'kv-write')).toBe('pending');
+  });
+
   it('waits out a 30-minute build and a slow domain with backoff, in a small history', async () => {
     // 5 s → 30 s backoff: 62 polls ≈ 30 minutes of build, the same again for the certificate.
     const { result, progress, historyEvents } = await run(sampleDeployInput({ timing: { buildTimeoutMs: 40 * 60_000, domainTimeoutMs: 40 * 60_000, bakeMs: 0 } }), { buildPendingAttempts: 61, domainPendingAttempts: 61 });

@@ -50,6 +50,13 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
  */
 export const DOMAIN_ATTACH_IN_POLL_PATCH = 'nextdeploy-domain-attach-in-poll';
 
+/**
+ * An app with nothing live announces its version (pending, with its deployment) before the
+ * custom domain is attached, so the router can pass the certificate authority's validation
+ * request to that deployment; histories recorded before replay without the announcement.
+ */
+export const ANNOUNCE_BEFORE_DOMAIN_PATCH = 'nextdeploy-announce-before-domain';
+
 async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Promise<DeployResult> {
   const { app, version } = input;
   const activatedBy = `workflow:${workflowInfo().workflowId}`;
@@ -87,6 +94,8 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
   /** Live before this deploy; what the flip's compensation restores. */
   let previousVersion: string | null = null;
   const kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app };
+  const markFailed = () =>
+    acts.markVersionFailed.executeWithOptions({ ...UNDO, summary: `mark ${app}@${version} failed` }, [{ ...kv, version, reason: 'deploy did not complete' }]);
   const checksHost = input.checks.hostname ?? input.hostname;
   const runChecks = (summary: string, windowMs: number): Promise<CheckReport> =>
     call(
@@ -172,14 +181,27 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
     stopIfRollbackRequested();
 
     // 4. Custom domain: detach only what this deploy attached.
+    let announced = false;
     if (input.customDomain.enabled) {
       const domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
+      // The router sends validation requests to the live version; with none, to the pending one.
+      // Its compensation goes in first: a write that timed out may still have landed.
+      announced = pre.activeVersion === null && patched(ANNOUNCE_BEFORE_DOMAIN_PATCH);
+      if (announced) undo('mark-version-failed', 'domain', markFailed);
       if (!pre.domainExisted) {
         undo('detach-domain', 'domain', () =>
           acts.detachCustomDomain.executeWithOptions({ ...UNDO, summary: `detach ${input.hostname}` }, [domainArgs]),
         );
       }
       await progress.run('domain', async () => {
+        if (announced) {
+          progress.update('domain', { detail: `announcing ${version} as pending for certificate validation` });
+          await call(
+            acts.announcePendingVersion.executeWithOptions({ summary: `announce ${app}@${version} as pending for certificate validation` }, [
+              { ...kv, version, deployment: { id: dep.id, shortId: dep.shortId, url: dep.url }, retention: input.versionsRetention },
+            ]),
+          );
+        }
         const waitForDomain = (attach: boolean) => untilRollback(() => call(
           acts.awaitCustomDomain.executeWithOptions(
             { ...pollOptions(t.domainTimeoutMs, t.pollInitialIntervalMs, t.pollMaxIntervalMs), summary: `${attach ? 'attach' : 'wait for'} ${input.hostname} and its certificate` },
@@ -224,9 +246,7 @@ async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Pro
         ),
       (w) => (w.written ? 'written' : 'already written with the same content'),
     );
-    undo('mark-version-failed', 'kv-write', () =>
-      acts.markVersionFailed.executeWithOptions({ ...UNDO, summary: `mark ${app}@${version} failed` }, [{ ...kv, version, reason: 'deploy did not complete' }]),
-    );
+    if (!announced) undo('mark-version-failed', 'kv-write', markFailed);
     stopIfRollbackRequested();
 
     // 6. Flip. The compensation goes first (the write may land even if the call times out).

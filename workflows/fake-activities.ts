@@ -125,6 +125,10 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
       await enter('writeVersionKeys');
       return { written: true };
     },
+    async announcePendingVersion() {
+      await enter('announcePendingVersion');
+      return { announced: true };
+    },
     async markVersionFailed() {
       await enter('markVersionFailed');
     },

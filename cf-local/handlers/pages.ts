@@ -5,7 +5,7 @@
  * Deployment stages and domain status are derived from the clock when read, so they advance at the
  * configured pace without timers and stay right across a restart.
  */
-import { randomUUID, createHash } from 'node:crypto';
+import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { Deployment, Project, Stage } from 'cloudflare/resources/pages/projects/projects';
 import type { DomainGetResponse } from 'cloudflare/resources/pages/projects/domains';
 import { LOCAL_ACCOUNT_ID, PAGES_DEV_SUFFIX } from '../constants.ts';
@@ -373,6 +373,8 @@ export function domainStatus(core: LocalCloudflareCore, d: DomainRecord): Domain
   const elapsed = core.now() - d.createdAtMs;
   if (elapsed < Math.min(d.activationMs / 4, 250)) return 'initializing';
   if (d.scenario === 'stuck' || elapsed < d.activationMs) return 'pending';
+  // The certificate authority must have fetched the token through the edge (certificate-authority.ts).
+  if (d.acme_token !== undefined && d.validatedAtMs === undefined) return 'pending';
   return 'active';
 }
 
@@ -381,7 +383,11 @@ export function domainView(core: LocalCloudflareCore, d: DomainRecord): DomainVi
   const validation: DomainView['validation_data'] =
     status === 'error'
       ? { method: 'http', status: 'error', error_message: 'Validation failed: the hostname does not resolve to your Pages project (CNAME missing or wrong).' }
-      : { method: 'http', status: status === 'active' ? 'active' : status === 'initializing' ? 'initializing' : 'pending' };
+      : {
+          method: 'http',
+          status: status === 'active' ? 'active' : status === 'initializing' ? 'initializing' : 'pending',
+          ...(status === 'pending' && d.validation_error ? { error_message: d.validation_error } : {}),
+        };
   const verification: DomainView['verification_data'] =
     status === 'error' ? { status: 'error', error_message: 'CNAME record not set' } : { status: status === 'active' ? 'active' : 'pending' };
   return {
@@ -664,6 +670,7 @@ export const pagesRoutes: RouteDef[] = [
         scenario: ctx.core.domainScenarioFor(name) ?? 'normal',
         certificate_authority: 'google',
         txt_value: hexId(),
+        acme_token: randomBytes(24).toString('base64url'),
       };
       ctx.core.store.data.domains.push(rec);
       ctx.core.persist();
@@ -688,6 +695,8 @@ export const pagesRoutes: RouteDef[] = [
       if (domainStatus(ctx.core, d) === 'error') {
         d.scenario = ctx.core.domainScenarioFor(d.name) === 'error' ? 'error' : 'normal';
         d.createdAtMs = ctx.core.now();
+        delete d.validation_error;
+        ctx.core.certificateAuthority?.reset(d.id);
         ctx.core.persist();
       }
       return { result: domainView(ctx.core, d) };

@@ -3,7 +3,8 @@ import { routerConfig } from './config.ts';
 import { failure, RouterFailure } from './failures.ts';
 import { appForHost } from './host.ts';
 import { lookupApp } from './lookup.ts';
-import { proxyRequest } from './proxy.ts';
+import { isCertificateValidationPath, proxyRequest } from './proxy.ts';
+import { forwardValidation } from './validation.ts';
 
 /**
  * The nextdeploy router. `/__health` and `/__admin/*` are the router's own on every host;
@@ -23,6 +24,7 @@ async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise
   const found = await lookupApp(env.ROUTES, app, config, (p) => ctx.waitUntil(p));
   switch (found.kind) {
     case 'missing':
+      if (isCertificateValidationPath(url.pathname)) return forwardValidation(request, url, env.ROUTES, app);
       return failure(404, RouterFailure.appNotFound, `Not found: app "${app}" has no live version.`);
     case 'corrupt':
       // The app exists but its live record cannot be trusted: a gateway fault, not a missing page.

@@ -178,6 +178,43 @@ describe('router endpoints', () => {
     expect(await upstreamUrlFor('based.apps.nextdeploy.test', '/page')).toBe('https://shop.pages.dev/base/page');
   });
 
+  describe('an app whose first deploy is validating its certificate (no live record yet)', () => {
+    const entry = (version: string, state: string, deploymentUrl?: string) => ({ version, state, createdAt: '2026-11-25T00:00:00Z', updatedAt: '2026-11-25T00:00:00Z', ...(deploymentUrl ? { deploymentUrl } : {}) });
+
+    it('sends the validation path to the newest pending version\'s deployment, and nothing else anywhere', async () => {
+      await router.kv.put(kvKeys.versions('fresh'), JSON.stringify([entry('v0', 'failed', 'https://old.shop.pages.dev'), entry('v1', 'pending', 'https://abc123.shop.pages.dev/')]));
+      const before = upstream.received.length;
+      const res = await router.fetch('fresh.apps.nextdeploy.test', '/.well-known/acme-challenge/tok-9?x=1');
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-nextdeploy-version')).toBe('v1');
+      await res.arrayBuffer();
+      expect(upstream.received.slice(before).map((r) => r.url)).toEqual(['https://abc123.shop.pages.dev/.well-known/acme-challenge/tok-9?x=1']);
+      const page = await router.fetch('fresh.apps.nextdeploy.test', '/');
+      expect(page.status).toBe(404);
+      expect(page.headers.get('x-nextdeploy-error')).toBe('app_not_found');
+      expect(upstream.received.length).toBe(before + 1);
+    });
+
+    it.each([
+      ['no versions list', null],
+      ['only failed and retired versions', JSON.stringify([entry('v1', 'failed', 'https://a.shop.pages.dev'), entry('v2', 'retired', 'https://b.shop.pages.dev')])],
+      ['a pending version without a deployment URL', JSON.stringify([entry('v1', 'pending')])],
+      ['a pending version on a foreign origin', JSON.stringify([entry('v1', 'pending', 'https://evil.example.com')])],
+      ['a pending version on plain http', JSON.stringify([entry('v1', 'pending', 'http://a.shop.pages.dev')])],
+      ['a pending version on a pages.dev look-alike', JSON.stringify([entry('v1', 'pending', 'https://a.shop.pages.dev.evil.example')])],
+      ['a list that is not JSON', '[{'],
+      ['a list of another shape', JSON.stringify({ __proto__: { state: 'pending' } })],
+    ])('answers 404 app_not_found with %s, asking no upstream', async (_label, raw) => {
+      const app = `nolive${Math.random().toString(36).slice(2, 8)}`;
+      if (raw !== null) await router.kv.put(kvKeys.versions(app), raw);
+      const before = upstream.received.length;
+      const res = await router.fetch(`${app}.apps.nextdeploy.test`, '/.well-known/acme-challenge/t');
+      expect(res.status).toBe(404);
+      expect(res.headers.get('x-nextdeploy-error')).toBe('app_not_found');
+      expect(upstream.received.length).toBe(before);
+    });
+  });
+
   it('routes other /.well-known paths through the table', async () => {
     expect(await upstreamUrlFor(HOST, '/.well-known/security.txt')).toBe('https://wellknown.shop.pages.dev/.well-known/security.txt');
   });

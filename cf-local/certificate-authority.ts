@@ -1,0 +1,94 @@
+/**
+ * The local Cloudflare's certificate authority: a Pages custom domain becomes active only once
+ * an HTTP validation request for it, sent through the edge like any visitor's (so a Worker route
+ * on the hostname sees it first), gets the domain's token back. A router that swallows
+ * `/.well-known/acme-challenge/*` therefore leaves the domain pending, as it would on Cloudflare.
+ */
+import type { LocalCloudflareCore } from './core.ts';
+import type { DomainRecord } from './state.ts';
+
+/** Where a certificate authority fetches its HTTP validation token. */
+export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
+
+/** How often the authority looks for domains due a check. */
+const TICK_MS = 50;
+
+/** Does the domain wait for the authority (and may it check now)? Records from before tokens do not. */
+export function awaitsValidation(d: DomainRecord, now: number): boolean {
+  return d.scenario === 'normal' && d.acme_token !== undefined && d.validatedAtMs === undefined && now >= d.createdAtMs + d.activationMs;
+}
+
+/** The pause after a failed check: a quarter of the activation delay, within 100 ms – 2 s. */
+function retryMs(d: DomainRecord): number {
+  return Math.min(2_000, Math.max(100, Math.floor(d.activationMs / 4)));
+}
+
+/**
+ * The token of a pending domain of `project`, as Pages answers the validation path on every host
+ * of the project (its pages.dev names and its custom domains); null when no domain waits for it.
+ */
+export function acmeAnswer(core: LocalCloudflareCore, project: string, pathname: string): Response {
+  const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
+  const d = core.store.data.domains.find((x) => x.project_name === project && x.acme_token === token && x.validatedAtMs === undefined);
+  const headers = { 'content-type': 'text/plain; charset=utf-8', server: 'cloudflare', 'cache-control': 'no-store' };
+  return d ? new Response(token, { status: 200, headers }) : new Response('not found\n', { status: 404, headers });
+}
+
+export class CertificateAuthority {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly checking = new Set<string>();
+  private readonly nextCheckAt = new Map<string, number>();
+
+  constructor(
+    private readonly core: LocalCloudflareCore,
+    /** The edge, entered as a visitor would (Worker routes first). */
+    private readonly edge: (request: Request) => Promise<Response | undefined>,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Forgets a domain's failed checks (validation retried through the API). */
+  reset(domainId: string): void {
+    this.nextCheckAt.delete(domainId);
+  }
+
+  private tick(): void {
+    const now = this.core.now();
+    for (const d of this.core.store.data.domains) {
+      if (!awaitsValidation(d, now) || this.checking.has(d.id) || (this.nextCheckAt.get(d.id) ?? 0) > now) continue;
+      this.checking.add(d.id);
+      void this.check(d).finally(() => this.checking.delete(d.id));
+    }
+  }
+
+  private async check(d: DomainRecord): Promise<void> {
+    const url = `http://${d.name}${ACME_CHALLENGE_PREFIX}${d.acme_token}`;
+    let problem: string | undefined;
+    try {
+      const res = await this.edge(new Request(url, { headers: { 'user-agent': 'cf-local certificate authority' } }));
+      const body = res ? (await res.text()).trim() : '';
+      if (!res) problem = `no site answers ${d.name}`;
+      else if (res.status !== 200 || body !== d.acme_token) problem = `GET ${url} answered ${res.status}${res.status === 200 ? ' without the token' : ''}`;
+    } catch (err) {
+      problem = `GET ${url} failed: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    // Detached or retried while the request was out: this answer is about a domain that is gone.
+    if (!this.core.store.data.domains.includes(d) || d.validatedAtMs !== undefined) return;
+    if (problem === undefined) {
+      d.validatedAtMs = this.core.now();
+      delete d.validation_error;
+      this.nextCheckAt.delete(d.id);
+    } else {
+      d.validation_error = `HTTP validation: ${problem}`;
+      this.nextCheckAt.set(d.id, this.core.now() + retryMs(d));
+    }
+    this.core.persist();
+  }
+}
