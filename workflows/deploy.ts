@@ -13,6 +13,7 @@ import type { CheckReport, DeploymentRef } from '../activities/types.ts';
 import { acts, checkOptions, pollOptions, UNDO, UPLOAD } from './activity-options.ts';
 import { call, failureTypeOf } from './failures.ts';
 import { interruptible } from './interruptible.ts';
+import { ANNOUNCE_BEFORE_DOMAIN_PATCH, DOMAIN_ATTACH_IN_POLL_PATCH } from './patches.ts';
 import { notifyFinished } from './notify.ts';
 import { ProgressTracker } from './progress.ts';
 import { Saga, describeError } from './saga.ts';
@@ -43,19 +44,6 @@ export async function deployWorkflow(input: DeployInput): Promise<DeployResult> 
   });
   return result;
 }
-
-/**
- * The domain step attaches inside its poll (one activity and one workflow task fewer per deploy);
- * histories recorded before replay the separate attach.
- */
-export const DOMAIN_ATTACH_IN_POLL_PATCH = 'nextdeploy-domain-attach-in-poll';
-
-/**
- * An app with nothing live announces its version (pending, with its deployment) before the
- * custom domain is attached, so the router can pass the certificate authority's validation
- * request to that deployment; histories recorded before replay without the announcement.
- */
-export const ANNOUNCE_BEFORE_DOMAIN_PATCH = 'nextdeploy-announce-before-domain';
 
 async function runDeploy(input: DeployInput, learnt: { webhook?: boolean }): Promise<DeployResult> {
   const { app, version } = input;

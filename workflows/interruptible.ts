@@ -1,10 +1,5 @@
 import { CancellationScope, condition, isCancellation, patched } from '@temporalio/workflow';
-
-/**
- * Guards the cancelling of a running wait (build, certificate, checks) by a rollback signal,
- * added after the first recorded histories: their replays keep waiting the wait out.
- */
-export const INTERRUPTIBLE_WAITS_PATCH = 'nextdeploy-rollback-interrupts-waits';
+import { INTERRUPTIBLE_WAITS_PATCH } from './patches.ts';
 
 /**
  * Runs a wait so that a rollback request ends it at once rather than when the build, the

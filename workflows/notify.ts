@@ -2,13 +2,8 @@ import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workf
 import type { DeployInput } from '../core/deploy-input.ts';
 import type { DeployNotification } from '../activities/types.ts';
 import { acts, NOTIFY } from './activity-options.ts';
+import { NOTIFY_PATCH } from './patches.ts';
 import { describeError } from './saga.ts';
-
-/**
- * Guards the webhook call added after the first recorded histories: deploys started by an older
- * worker replay without it (their history ends at the workflow's completion).
- */
-export const NOTIFY_PATCH = 'nextdeploy-notify-webhook';
 
 /**
  * The webhook on the final status. The activity is always registered and no-ops on a worker
