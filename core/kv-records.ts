@@ -18,7 +18,8 @@ export const kvKeys = {
 
 /**
  * A version's state in the versions list:
- * `pending` (keys written, never live yet), `live`, `retired` (was live, superseded or rolled
+ * `pending` (being deployed or deployed, never live yet; a first deploy lists it before its keys
+ * exist, for certificate validation), `live`, `retired` (was live, superseded or rolled
  * back from), `failed` (its deploy failed or was rolled back before going live; never routed to).
  */
 export const versionStateSchema = z.enum(['pending', 'live', 'retired', 'failed']);
