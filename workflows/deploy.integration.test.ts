@@ -142,6 +142,19 @@ describe('a deploy on the dev server, a real worker and the local Cloudflare', (
     expect(await routerServes()).toEqual({ body: '<h1>v1</h1>', version: 'v1' });
   });
 
+  it('a first deploy on the router\'s own hostname gets its certificate: validation goes through the router to the pending version', async () => {
+    const app = 'fresh1';
+    const host = `${app}.${LOCAL_APPS_DOMAIN}`;
+    const base = deployInput('v1', site('fresh-v1'));
+    const input = { ...base, app, hostname: host, metadata: { ...base.metadata, app }, checks: { ...base.checks, hostname: host } };
+    const { handle } = await startDeploy(stack.client, input, { taskQueue: stack.taskQueue });
+    expect(await handle.result()).toMatchObject({ status: 'live', liveVersion: 'v1' });
+    const [domain] = domainsNamed(host) as { validatedAtMs?: number; validation_error?: string }[];
+    expect(domain?.validatedAtMs).toBeTypeOf('number');
+    expect(domain?.validation_error).toBeUndefined();
+    expect((await stack.cf.edgeRequest(host, '/')).headers['x-nextdeploy-version']).toBe('v1');
+  });
+
   it('keeps the token out of every finished history, and histories small', async () => {
     expect(finished.length).toBeGreaterThanOrEqual(4);
     for (const { workflowId, runId } of finished) {
