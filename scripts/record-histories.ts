@@ -2,11 +2,13 @@
 // worker, local Cloudflare with the router) and records their histories into
 // workflows/__fixtures__/*.json. workflows/replay.test.ts replays them, so a workflow change that
 // would break deploys already running fails CI. Re-record only when such a break is intended
-// (and versioned with patched()).
+// (and versioned with patched()). `--suffix <tag>` writes <name>.<tag>.json beside the existing
+// ones instead, so histories of the current code join those of older code rather than replacing them.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { resolveTemporalBinary } from '../devstack/temporal-binaries.ts';
 import { LOCAL_APPS_DOMAIN, startLocalDeployStack } from '../worker/local-stack.ts';
@@ -14,6 +16,8 @@ import { requestRollback, startDeploy } from '../workflows/client.ts';
 import { rollbackSignal } from '../core/workflow-contracts.ts';
 
 const FIXTURES = path.join(PROJECT_ROOT, 'workflows', '__fixtures__');
+const { values: flags } = parseArgs({ options: { suffix: { type: 'string', default: '' } } });
+if (flags.suffix && !/^[a-z0-9-]+$/.test(flags.suffix)) throw new Error(`--suffix: use a-z, 0-9 and hyphens, got "${flags.suffix}"`);
 const APP = 'replay';
 
 function site(version: string, healthy: boolean): string {
@@ -71,7 +75,7 @@ try {
     const json = execFileSync(cli.path, ['workflow', 'show', '--workflow-id', workflowId, '--run-id', runId, '--output', 'json', '--address', stack.temporal.address, '--namespace', stack.temporal.namespace], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (json.includes(stack.cf.token)) throw new Error(`history ${name} contains the token; not writing it`);
     const events = (JSON.parse(json) as { events: unknown[] }).events;
-    writeFileSync(path.join(FIXTURES, `${name}.json`), json.endsWith('\n') ? json : `${json}\n`);
+    writeFileSync(path.join(FIXTURES, `${name}${flags.suffix ? `.${flags.suffix}` : ''}.json`), json.endsWith('\n') ? json : `${json}\n`);
     console.log(`recorded ${name}: ${events.length} events`);
   }
 } finally {

@@ -39,10 +39,18 @@ const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 const files = readdirSync(fixtures).filter((f) => f.endsWith('.json')).sort();
 
 describe('recorded deploy histories', () => {
-  it('cover live, baked, failed checks, rollback signal, cancellation and manual rollback', () => {
-    expect(files).toEqual([
-      'deploy-cancelled.json', 'deploy-checks-failed.json', 'deploy-live-with-bake.json', 'deploy-live.json', 'deploy-rollback-signal.json', 'rollback-manual.json',
-    ]);
+  it('cover live, baked, failed checks, rollback signal, cancellation and manual rollback, in every recorded generation', () => {
+    // <scenario>.json is the first recording; <scenario>.<tag>.json a later one (record-histories --suffix).
+    const generations = new Map<string, string[]>();
+    for (const f of files) {
+      const [scenario, ...tag] = f.replace(/\.json$/, '').split('.');
+      const key = tag.join('.') || 'first';
+      generations.set(key, [...(generations.get(key) ?? []), scenario!]);
+    }
+    expect(generations.has('first')).toBe(true);
+    for (const scenarios of generations.values()) {
+      expect(scenarios.sort()).toEqual(['deploy-cancelled', 'deploy-checks-failed', 'deploy-live', 'deploy-live-with-bake', 'deploy-rollback-signal', 'rollback-manual']);
+    }
   });
 
   it('replay without non-determinism errors', async () => {
