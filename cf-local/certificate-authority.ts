@@ -24,8 +24,8 @@ function retryMs(d: DomainRecord): number {
 }
 
 /**
- * The token of a pending domain of `project`, as Pages answers the validation path on every host
- * of the project (its pages.dev names and its custom domains); null when no domain waits for it.
+ * Pages' answer on the validation path, on every host of `project` (its pages.dev names and its
+ * custom domains): the token when a pending domain of the project has it, else 404.
  */
 export function acmeAnswer(core: LocalCloudflareCore, project: string, pathname: string): Response {
   const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
