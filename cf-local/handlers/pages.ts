@@ -2,8 +2,9 @@
  * Pages: projects, deployments (git branch or Direct Upload with a manifest), the Direct Upload asset
  * endpoints (upload JWT, check-missing, upload, upsert-hashes) and custom domains.
  *
- * Deployment stages and domain status are derived from the clock when read, so they advance at the
- * configured pace without timers and stay right across a restart.
+ * Deployment stages are derived from the clock when read, so they advance at the configured pace
+ * without timers and stay right across a restart; so is a domain's status up to its activation
+ * delay, after which it waits for the certificate authority's HTTP check (certificate-authority.ts).
  */
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { Deployment, Project, Stage } from 'cloudflare/resources/pages/projects/projects';
