@@ -20,16 +20,22 @@ export async function findDomain(ctx: Ctx, args: DomainArgs): Promise<DomainLike
   );
 }
 
-/** Step 4a: attach the custom domain; "already added" is success, and says we did not attach it. */
-export async function attachCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ attachedByUs: boolean }> {
-  ctx.checkAccount(args.accountId);
+/** Attaches the domain; "already added" is success, with the domain as it is read to confirm it. */
+async function attach(ctx: Ctx, args: DomainArgs): Promise<{ attachedByUs: true } | { attachedByUs: false; domain: DomainLike }> {
   try {
     await ctx.cf.pages.projects.domains.create(args.pagesProject, { account_id: args.accountId, name: args.hostname });
     return { attachedByUs: true };
   } catch (err) {
-    if (cloudflareCode(err) === CF_CODES.PAGES_DOMAIN_EXISTS && (await findDomain(ctx, args))) return { attachedByUs: false };
+    const domain = cloudflareCode(err) === CF_CODES.PAGES_DOMAIN_EXISTS ? await findDomain(ctx, args) : null;
+    if (domain) return { attachedByUs: false, domain };
     return ctx.call(`pages.projects.domains.create ${args.hostname}`, () => Promise.reject(err));
   }
+}
+
+/** Step 4a: attach the custom domain; "already added" is success, and says we did not attach it. */
+export async function attachCustomDomain(ctx: Ctx, args: DomainArgs): Promise<{ attachedByUs: boolean }> {
+  ctx.checkAccount(args.accountId);
+  return { attachedByUs: (await attach(ctx, args)).attachedByUs };
 }
 
 const stillPending = (message: string) =>
@@ -44,12 +50,16 @@ const stillPending = (message: string) =>
  */
 export async function awaitCustomDomain(ctx: Ctx, args: DomainArgs & { attach?: boolean }): Promise<{ status: string; attempt: number }> {
   ctx.checkAccount(args.accountId);
-  if (args.attach && attempt() === 1 && (await attachCustomDomain(ctx, args)).attachedByUs) {
-    throw stillPending(`custom domain ${args.hostname} attached; waiting for it to become active`);
+  let d: DomainLike | null = null;
+  if (args.attach && attempt() === 1) {
+    const attached = await attach(ctx, args);
+    if (attached.attachedByUs) throw stillPending(`custom domain ${args.hostname} attached; waiting for it to become active`);
+    // Already there: the read that confirmed it is this poll's read.
+    d = attached.domain;
   }
-  const d = await findDomain(ctx, args);
+  d ??= await findDomain(ctx, args);
   if (!d && args.attach) {
-    await attachCustomDomain(ctx, args);
+    await attach(ctx, args);
     throw stillPending(`custom domain ${args.hostname} was not on project ${args.pagesProject}: attached again`);
   }
   if (!d) throw ApplicationFailure.nonRetryable(`custom domain ${args.hostname} is not on project ${args.pagesProject}`, NOT_RETRYABLE.DOMAIN_FAILED);

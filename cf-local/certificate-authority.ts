@@ -13,9 +13,14 @@ export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
 /** How often the authority looks for domains due a check. */
 const TICK_MS = 50;
 
-/** Does the domain wait for the authority (and may it check now)? Records from before tokens do not. */
-export function awaitsValidation(d: DomainRecord, now: number): boolean {
-  return d.scenario === 'normal' && d.acme_token !== undefined && d.validatedAtMs === undefined && now >= d.createdAtMs + d.activationMs;
+/** Has the domain a token the authority has not fetched yet? Records from before tokens do not. */
+export function validationPending(d: DomainRecord): boolean {
+  return d.acme_token !== undefined && d.validatedAtMs === undefined;
+}
+
+/** May the authority check the domain now (its activation delay passed, not a failure scenario)? */
+function dueForCheck(d: DomainRecord, now: number): boolean {
+  return d.scenario === 'normal' && validationPending(d) && now >= d.createdAtMs + d.activationMs;
 }
 
 /** The pause after a failed check: a quarter of the activation delay, within 100 ms – 2 s. */
@@ -29,7 +34,7 @@ function retryMs(d: DomainRecord): number {
  */
 export function acmeAnswer(core: LocalCloudflareCore, project: string, pathname: string): Response {
   const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
-  const d = core.store.data.domains.find((x) => x.project_name === project && x.acme_token === token && x.validatedAtMs === undefined);
+  const d = core.store.data.domains.find((x) => x.project_name === project && x.acme_token === token && validationPending(x));
   const headers = { 'content-type': 'text/plain; charset=utf-8', server: 'cloudflare', 'cache-control': 'no-store' };
   return d ? new Response(token, { status: 200, headers }) : new Response('not found\n', { status: 404, headers });
 }
@@ -62,7 +67,7 @@ export class CertificateAuthority {
   private tick(): void {
     const now = this.core.now();
     for (const d of this.core.store.data.domains) {
-      if (!awaitsValidation(d, now) || this.checking.has(d.id) || (this.nextCheckAt.get(d.id) ?? 0) > now) continue;
+      if (!dueForCheck(d, now) || this.checking.has(d.id) || (this.nextCheckAt.get(d.id) ?? 0) > now) continue;
       this.checking.add(d.id);
       void this.check(d).finally(() => this.checking.delete(d.id));
     }

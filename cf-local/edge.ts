@@ -156,13 +156,15 @@ export class Edge {
       if (route) return this.core.runtime.fetchWorker(route.script!, request);
     }
     const suffix = `.${PAGES_DEV_SUFFIX}`;
-    const domain = host.endsWith(suffix) ? undefined : this.core.store.data.domains.find((d) => d.name === host);
+    // The labels before pages.dev (`<project>`, `<label>.<project>`); null for any other host.
+    const sub = host.endsWith(suffix) ? host.slice(0, -suffix.length) : null;
+    const domain = sub === null ? this.core.store.data.domains.find((d) => d.name === host) : undefined;
     if (url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
       // Pages answers a pending domain's validation token on every host of its project.
-      const project = domain ? domain.project_name : host.endsWith(suffix) ? host.slice(0, -suffix.length).split('.').at(-1)! : undefined;
+      const project = sub !== null ? sub.split('.').at(-1)! : domain?.project_name;
       if (project !== undefined && (domain === undefined || domainStatus(this.core, domain) !== 'error')) return acmeAnswer(this.core, project, url.pathname);
     }
-    if (host.endsWith(suffix)) return this.pagesDev(host.slice(0, -suffix.length), url, request);
+    if (sub !== null) return this.pagesDev(sub, url, request);
     if (domain) {
       const status = domainStatus(this.core, domain);
       if (status !== 'active') {

@@ -15,6 +15,7 @@ import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { paginate, type Ctx, type RouteDef } from '../router.ts';
 import { STAGES, type DeploymentRecord, type DomainRecord, type ProjectRecord, type StageName } from '../state.ts';
+import { validationPending } from '../certificate-authority.ts';
 
 const READ = ['Pages Read', 'Pages Write'];
 const WRITE = ['Pages Write'];
@@ -375,7 +376,7 @@ export function domainStatus(core: LocalCloudflareCore, d: DomainRecord): Domain
   if (elapsed < Math.min(d.activationMs / 4, 250)) return 'initializing';
   if (d.scenario === 'stuck' || elapsed < d.activationMs) return 'pending';
   // The certificate authority must have fetched the token through the edge (certificate-authority.ts).
-  if (d.acme_token !== undefined && d.validatedAtMs === undefined) return 'pending';
+  if (validationPending(d)) return 'pending';
   return 'active';
 }
 

@@ -3,6 +3,7 @@ import { appNameSchema, formatZodIssues, metadataSchema, versionSchema } from '.
 import { refuseUnauthorized } from './admin-auth.ts';
 import type { RouterConfig } from './config.ts';
 import { failure, RouterFailure } from './failures.ts';
+import { parseJson } from './json.ts';
 import { invalidateApp } from './lookup.ts';
 
 /** Path prefix of the admin API; requests under it never reach an app. */
@@ -123,12 +124,4 @@ function actorOf(request: Request): string {
   const raw = (request.headers.get('x-nextdeploy-actor') ?? '').trim().slice(0, 64);
   const tidy = raw.replace(/[^A-Za-z0-9._@:+-]/g, '_');
   return tidy === '' ? 'router-admin' : tidy;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,6 +1,7 @@
 import { ACTIVE_RECORD_SCHEMA_VERSION, kvKeys, versionsListSchema } from '../../core/kv-records.ts';
 import { compileRouteTable, type RouteTable } from '../../core/route-table.ts';
 import { failure, RouterFailure } from './failures.ts';
+import { parseJson } from './json.ts';
 import { proxyRequest } from './proxy.ts';
 
 /** Where a pending version may be: a Pages deployment, never anything else. */
@@ -17,13 +18,7 @@ const PENDING_HOSTS = ['*.pages.dev'];
  */
 export function pendingValidationTable(app: string, raw: string | null): RouteTable | null {
   if (raw === null) return null;
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  const parsed = versionsListSchema.safeParse(json);
+  const parsed = versionsListSchema.safeParse(parseJson(raw));
   if (!parsed.success) return null;
   const entry = parsed.data.findLast((e) => e.state === 'pending' && e.deploymentUrl !== undefined);
   if (entry === undefined) return null;
