@@ -203,7 +203,8 @@ describe('router endpoints', () => {
       ['a pending version on plain http', JSON.stringify([entry('v1', 'pending', 'http://a.shop.pages.dev')])],
       ['a pending version on a pages.dev look-alike', JSON.stringify([entry('v1', 'pending', 'https://a.shop.pages.dev.evil.example')])],
       ['a list that is not JSON', '[{'],
-      ['a list of another shape', JSON.stringify({ __proto__: { state: 'pending' } })],
+      // Written out: JSON.stringify({ __proto__: … }) would give '{}', not a __proto__ key.
+      ['an object with a __proto__ key instead of a list', `{"__proto__":${JSON.stringify([entry('v1', 'pending', 'https://a.shop.pages.dev')])}}`],
     ])('answers 404 app_not_found with %s, asking no upstream', async (_label, raw) => {
       const app = `nolive${Math.random().toString(36).slice(2, 8)}`;
       if (raw !== null) await router.kv.put(kvKeys.versions(app), raw);
