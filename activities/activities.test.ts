@@ -2,13 +2,13 @@
 // plain async function; Temporal-only helpers degrade to no-ops outside an activity).
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
 import { acts, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
 import { MARKER_SCAN_LIMIT } from './pages.ts';
 import type { DeploymentRef } from './types.ts';
-import { MockActivityEnvironment } from '@temporalio/testing';
 
 useLocalCloudflare();
 

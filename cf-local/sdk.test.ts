@@ -277,7 +277,7 @@ describe('Pages', () => {
       clock += 60_000;
       expect((await client.pages.projects.get('tie', { account_id })).canonical_deployment?.id).toBe(newer.id);
       // Pin the clock to the exact millisecond the newer build finished.
-      const finishedAt = Date.parse(newer.created_on) + STAGES.length * 60;
+      const finishedAt = Date.parse(newer.created_on) + STAGES.length * cf.core.timing.buildStepMs;
       clock = finishedAt;
       expect((await client.pages.projects.get('tie', { account_id })).canonical_deployment?.id).toBe(newer.id);
       await client.pages.projects.deployments.rollback(older.id, { account_id, project_name: 'tie', body: {} } as never);

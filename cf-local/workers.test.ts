@@ -123,8 +123,8 @@ it('a custom domain behind a Worker route validates only when the Worker passes 
   cf.core.timing.domainActivationMs = 200;
   try {
     await client.pages.projects.domains.create('acme', { account_id, name: 'shop.gated.nextdeploy.test' });
-    await new Promise((r) => setTimeout(r, 800));
-    const stuck = await client.pages.projects.domains.get('shop.gated.nextdeploy.test', { account_id, project_name: 'acme' });
+    // Its first check is due 200 ms after the attach; wait for its answer rather than a fixed time.
+    const stuck = await until(() => client.pages.projects.domains.get('shop.gated.nextdeploy.test', { account_id, project_name: 'acme' }), (x) => x.validation_data.error_message !== undefined);
     expect(stuck.status).toBe('pending');
     expect(stuck.validation_data.error_message).toMatch(/^HTTP validation: GET http:\/\/shop\.gated\.nextdeploy\.test\/\.well-known\/acme-challenge\/\S+ answered 404$/);
 
