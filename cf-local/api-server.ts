@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX, CONTROL_PREFIX } from './constants.ts';
-import type { LocalCloudflareCore } from './core.ts';
+import type { LocalCloudflareCore } from './account-model.ts';
 import { CfApiError, Errors } from './errors.ts';
 import { envelopeErr, envelopeOk, readRaw, sendJson, sleep } from './http.ts';
 import type { OpenApiModule, OpenApiOperation } from './openapi-hook.ts';
-import { Ctx, Router, type Reply, type RouteDef } from './router.ts';
+import { Ctx, Router, type Reply, type RouteDef } from './api-routes.ts';
 import type { TokenRecord } from './state.ts';
 import { identityRoutes } from './handlers/identity.ts';
 import { dnsRoutes } from './handlers/dns.ts';

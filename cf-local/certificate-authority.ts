@@ -4,7 +4,7 @@
  * on the hostname sees it first), gets the domain's token back. A router that swallows
  * `/.well-known/acme-challenge/*` therefore leaves the domain pending, as it would on Cloudflare.
  */
-import type { LocalCloudflareCore } from './core.ts';
+import type { LocalCloudflareCore } from './account-model.ts';
 import type { DomainRecord } from './state.ts';
 
 /** Where a certificate authority fetches its HTTP validation token. */

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
-import { pagesFunctionName, type LocalCloudflareCore } from './core.ts';
+import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts';
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus, isLive, latestForBranch, productionDeployment, stageState } from './handlers/pages.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';

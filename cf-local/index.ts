@@ -16,7 +16,7 @@ import type { AddressInfo } from 'node:net';
 import { ApiServer } from './api-server.ts';
 import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL_ZONE_ID, LOCAL_ZONE_NAME } from './constants.ts';
 import { controlHandler } from './control.ts';
-import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './core.ts';
+import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
 import { Edge } from './edge.ts';
 import { createProject } from './handlers/pages.ts';
 import { addRoute, putScript, type UploadMetadata } from './handlers/workers.ts';
@@ -31,7 +31,7 @@ export const KEEP_ALIVE_MS = 60_000;
 
 export * from './constants.ts';
 export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig } from './observe.ts';
-export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './core.ts';
+export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './account-model.ts';
 export type { StateData } from './state.ts';
 
 export interface LocalCloudflareOptions {

@@ -3,7 +3,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
-import { paginate, type Ctx, type RouteDef } from '../router.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 
 const READ = ['DNS Read', 'DNS Write'];
 const WRITE = ['DNS Write'];

@@ -4,9 +4,9 @@ import type { PermissionGroupListResponse } from 'cloudflare/resources/user/toke
 import type { Token, TokenPolicy } from 'cloudflare/resources/shared';
 import type { Zone } from 'cloudflare/resources/zones/zones';
 import { LOCAL_ACCOUNT_ID, LOCAL_ACCOUNT_NAME, LOCAL_USER_EMAIL, LOCAL_USER_ID } from '../constants.ts';
-import type { LocalCloudflareCore } from '../core.ts';
+import type { LocalCloudflareCore } from '../account-model.ts';
 import { Errors } from '../errors.ts';
-import { paginate, type Ctx, type RouteDef } from '../router.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { TokenRecord } from '../state.ts';
 
 function verifyResult(core: LocalCloudflareCore, t: TokenRecord): TokenVerifyResponse {

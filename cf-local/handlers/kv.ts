@@ -5,10 +5,10 @@
  */
 import type { Namespace } from 'cloudflare/resources/kv/namespaces/namespaces';
 import type { Key } from 'cloudflare/resources/kv/namespaces/keys';
-import type { LocalCloudflareCore } from '../core.ts';
+import type { LocalCloudflareCore } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
-import { paginate, type Ctx, type RouteDef } from '../router.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 
 const READ = ['Workers KV Storage Read', 'Workers KV Storage Write'];
 const WRITE = ['Workers KV Storage Write'];

@@ -10,10 +10,10 @@ import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import type { Deployment, Project, Stage } from 'cloudflare/resources/pages/projects/projects';
 import type { DomainGetResponse } from 'cloudflare/resources/pages/projects/domains';
 import { LOCAL_ACCOUNT_ID, PAGES_DEV_SUFFIX } from '../constants.ts';
-import type { LocalCloudflareCore } from '../core.ts';
+import type { LocalCloudflareCore } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
-import { paginate, type Ctx, type RouteDef } from '../router.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import { STAGES, type DeploymentRecord, type DomainRecord, type ProjectRecord, type StageName } from '../state.ts';
 import { validationPending } from '../certificate-authority.ts';
 

@@ -5,10 +5,10 @@
 import { createHash } from 'node:crypto';
 import type { Script, ScriptUpdateResponse } from 'cloudflare/resources/workers/scripts/scripts';
 import type { RouteCreateResponse } from 'cloudflare/resources/workers/routes';
-import type { LocalCloudflareCore } from '../core.ts';
+import type { LocalCloudflareCore } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
-import type { Ctx, RouteDef } from '../router.ts';
+import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord } from '../state.ts';
 
 const SCRIPTS_READ = ['Workers Scripts Read', 'Workers Scripts Write'];

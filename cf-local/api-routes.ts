@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { LocalCloudflareCore } from './core.ts';
+import type { LocalCloudflareCore } from './account-model.ts';
 import type { TokenRecord } from './state.ts';
 import { CfApiError, Errors } from './errors.ts';
 import { parseForm } from './http.ts';

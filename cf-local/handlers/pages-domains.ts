@@ -1,0 +1,102 @@
+/** Pages custom-domain HTTP routes; the status model is pages/domains.ts. */
+import { CfApiError, Errors } from '../errors.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
+import type { DomainRecord, ProjectRecord } from '../state.ts';
+import { domainView } from '../pages/domains.ts';
+import { projectOf } from './pages-project.ts';
+
+const READ = ['Pages Read', 'Pages Write'];
+const WRITE = ['Pages Write'];
+const P = '/accounts/{account_id}/pages/projects';
+
+
+function findDomain(ctx: Ctx, p: ProjectRecord): DomainRecord {
+  const name = ctx.params.domain_name!.toLowerCase();
+  const d = ctx.core.store.data.domains.find((x) => x.project_name === p.name && (x.name === name || x.id === name));
+  if (!d) throw Errors.pagesDomainNotFound();
+  return d;
+}
+
+/** Custom domains of a Pages project. */
+export const pagesDomainRoutes: RouteDef[] = [
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/domains`,
+    operation: 'pages.projects.domains.list',
+    permissions: READ,
+    handler: (ctx) => {
+      const p = projectOf(ctx);
+      return { result: ctx.core.store.data.domains.filter((d) => d.project_name === p.name).map((d) => domainView(ctx.core, d)) };
+    },
+  },
+  {
+    method: 'POST',
+    template: `${P}/{project_name}/domains`,
+    operation: 'pages.projects.domains.create',
+    permissions: WRITE,
+    handler: (ctx) => {
+      const p = projectOf(ctx);
+      const { name: raw } = ctx.json<{ name?: string }>();
+      const name = String(raw ?? '').trim().toLowerCase().replace(/\.$/, '');
+      if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name))
+        throw new CfApiError(400, { code: 8000039, message: 'Invalid domain name. Enter a valid domain, e.g. shop.example.com.' });
+      const existing = ctx.core.store.data.domains.find((d) => d.name === name);
+      if (existing) throw existing.project_name === p.name ? Errors.pagesDomainExists() : Errors.pagesDomainUnavailable();
+      const zone = ctx.core.store.data.zones.find((z) => name === z.name || name.endsWith(`.${z.name}`));
+      const rec: DomainRecord = {
+        id: randomUUID(),
+        name,
+        project_name: p.name,
+        created_on: ctx.core.isoNow(),
+        createdAtMs: ctx.core.now(),
+        domain_id: randomUUID(),
+        zone_tag: zone?.id ?? hexId(),
+        activationMs: ctx.core.timing.domainActivationMs,
+        scenario: ctx.core.domainScenarioFor(name) ?? 'normal',
+        certificate_authority: 'google',
+        txt_value: hexId(),
+        acme_token: randomBytes(24).toString('base64url'),
+      };
+      ctx.core.store.data.domains.push(rec);
+      ctx.core.persist();
+      return { result: domainView(ctx.core, rec) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/domains/{domain_name}`,
+    operation: 'pages.projects.domains.get',
+    permissions: READ,
+    handler: (ctx) => ({ result: domainView(ctx.core, findDomain(ctx, projectOf(ctx))) }),
+  },
+  {
+    method: 'PATCH',
+    template: `${P}/{project_name}/domains/{domain_name}`,
+    operation: 'pages.projects.domains.edit',
+    permissions: WRITE,
+    handler: (ctx) => {
+      // "Retry validation": an errored domain starts over (unless a scenario still says error).
+      const d = findDomain(ctx, projectOf(ctx));
+      if (domainStatus(ctx.core, d) === 'error') {
+        d.scenario = ctx.core.domainScenarioFor(d.name) === 'error' ? 'error' : 'normal';
+        d.createdAtMs = ctx.core.now();
+        delete d.validation_error;
+        ctx.core.certificateAuthority?.reset(d.id);
+        ctx.core.persist();
+      }
+      return { result: domainView(ctx.core, d) };
+    },
+  },
+  {
+    method: 'DELETE',
+    template: `${P}/{project_name}/domains/{domain_name}`,
+    operation: 'pages.projects.domains.delete',
+    permissions: WRITE,
+    handler: (ctx) => {
+      const d = findDomain(ctx, projectOf(ctx));
+      ctx.core.store.data.domains = ctx.core.store.data.domains.filter((x) => x !== d);
+      ctx.core.persist();
+      return { result: null };
+    },
+  },
+];

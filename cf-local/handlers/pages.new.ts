@@ -1,0 +1,303 @@
+/**
+ * Pages HTTP routes: projects, deployments (git branch or Direct Upload with a manifest) and the
+ * Direct Upload asset endpoints (upload JWT, check-missing, upload, upsert-hashes). The model they
+ * act on is pages/model.ts; custom domains are handlers/pages-domains.ts.
+ */
+import { randomBytes, createHash } from 'node:crypto';
+import { LOCAL_ACCOUNT_ID } from '../constants.ts';
+import { CfApiError, Errors } from '../errors.ts';
+import { hexId } from '../http.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
+import type { DeploymentRecord, ProjectRecord, StageName } from '../state.ts';
+import { branchAlias, createProject, deploymentView, latestForBranch, newDeployment, productionDeployment, projectView, startFunctions, stageState } from '../pages/model.ts';
+import { pagesDomainRoutes } from './pages-domains.ts';
+
+const READ = ['Pages Read', 'Pages Write'];
+const WRITE = ['Pages Write'];
+const P = '/accounts/{account_id}/pages/projects';
+
+
+function findDeployment(ctx: Ctx, p: ProjectRecord): DeploymentRecord {
+  const d = ctx.core.store.data.deployments.find((x) => x.project_name === p.name && (x.id === ctx.params.deployment_id || x.short_id === ctx.params.deployment_id));
+  if (!d) throw Errors.pagesDeploymentNotFound();
+  return d;
+}
+
+function projectOf(ctx: Ctx): ProjectRecord {
+  ctx.core.checkAccount(ctx.params.account_id);
+  return ctx.core.project(ctx.params.project_name!);
+}
+
+const SPECIAL_FILES = ['_headers', '_redirects', '_routes.json', '_worker.bundle', '_worker.js', 'functions-filepath-routing-config.json'];
+
+async function createDeployment(ctx: Ctx) {
+  const p = projectOf(ctx);
+  const fields = await ctx.fields();
+  const str = (k: string) => {
+    const v = fields[k];
+    return typeof v === 'string' ? v : undefined;
+  };
+  const branch = str('branch') || p.production_branch;
+  let manifest: Record<string, string> | undefined;
+  const manifestText = str('manifest');
+  if (manifestText !== undefined) {
+    try {
+      manifest = JSON.parse(manifestText) as Record<string, string>;
+    } catch {
+      throw new CfApiError(400, { code: 8000096, message: 'Invalid manifest: not JSON.' });
+    }
+    if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new CfApiError(400, { code: 8000096, message: 'Invalid manifest.' });
+    const missing = Object.values(manifest).filter((h) => !ctx.core.store.hasAsset(h));
+    if (missing.length > 0) throw Errors.pagesMissingAssets(missing.length);
+  } else if (!p.source) {
+    // Direct Upload projects deploy files; without a manifest there is nothing to deploy.
+    throw new CfApiError(400, { code: 8000096, message: 'A Direct Upload deployment needs a manifest.' });
+  }
+  const specialFiles: Record<string, string> = {};
+  for (const name of SPECIAL_FILES) {
+    const v = fields[name];
+    if (v === undefined) continue;
+    specialFiles[name] = typeof v === 'string' ? Buffer.from(v).toString('base64') : Buffer.from(await (v as Blob).arrayBuffer()).toString('base64');
+  }
+  const d = newDeployment(ctx.core, p, {
+    branch,
+    kind: manifest ? 'direct_upload' : 'git',
+    trigger_type: manifest ? 'ad_hoc' : 'github:push',
+    commit_hash: str('commit_hash') ?? createHash('sha1').update(`${p.name}:${branch}:${Date.now()}`).digest('hex'),
+    commit_message: str('commit_message') ?? (manifest ? 'Direct Upload' : `Deploy ${branch}`),
+    commit_dirty: str('commit_dirty') === 'true',
+    manifest,
+    specialFiles: Object.keys(specialFiles).length ? specialFiles : undefined,
+  });
+  if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
+  return { result: deploymentView(ctx.core, d) };
+}
+
+/** Resolves the project named in the path, in the account named in the path. */
+
+export const pagesRoutes: RouteDef[] = [
+  {
+    method: 'GET',
+    template: P,
+    operation: 'pages.projects.list',
+    permissions: READ,
+    handler: (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      return paginate(ctx.core.store.data.projects.map((p) => projectView(ctx.core, p)), ctx.query, 10, 100);
+    },
+  },
+  {
+    method: 'POST',
+    template: P,
+    operation: 'pages.projects.create',
+    permissions: WRITE,
+    handler: (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      const body = ctx.json<Parameters<typeof createProject>[1]>();
+      return { result: projectView(ctx.core, createProject(ctx.core, body)) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${P}/{project_name}`,
+    operation: 'pages.projects.get',
+    permissions: READ,
+    handler: (ctx) => ({ result: projectView(ctx.core, projectOf(ctx)) }),
+  },
+  {
+    method: 'PATCH',
+    template: `${P}/{project_name}`,
+    operation: 'pages.projects.edit',
+    permissions: WRITE,
+    handler: (ctx) => {
+      const p = projectOf(ctx);
+      const body = ctx.json<{ production_branch?: string; build_config?: Partial<ProjectRecord['build_config']> }>();
+      if (body.production_branch) p.production_branch = body.production_branch;
+      if (body.build_config) p.build_config = { ...p.build_config, ...body.build_config };
+      ctx.core.persist();
+      return { result: projectView(ctx.core, p) };
+    },
+  },
+  {
+    method: 'DELETE',
+    template: `${P}/{project_name}`,
+    operation: 'pages.projects.delete',
+    permissions: WRITE,
+    handler: async (ctx) => {
+      const p = projectOf(ctx);
+      const d = ctx.core.store.data;
+      d.projects = d.projects.filter((x) => x !== p);
+      d.deployments = d.deployments.filter((x) => x.project_name !== p.name);
+      d.domains = d.domains.filter((x) => x.project_name !== p.name);
+      ctx.core.persist();
+      await ctx.core.syncRuntime();
+      return { result: null };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/upload-token`,
+    operation: 'pages.projects.getUploadToken',
+    permissions: WRITE,
+    handler: (ctx) => ({ result: { jwt: ctx.core.issueUploadJwt(projectOf(ctx)) } }),
+  },
+  {
+    method: 'POST',
+    template: `${P}/{project_name}/purge_build_cache`,
+    operation: 'pages.projects.purgeBuildCache',
+    permissions: WRITE,
+    handler: (ctx) => {
+      projectOf(ctx);
+      return { result: null };
+    },
+  },
+  // deployments
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/deployments`,
+    operation: 'pages.projects.deployments.list',
+    permissions: READ,
+    handler: (ctx) => {
+      const p = projectOf(ctx);
+      const env = ctx.query.get('env');
+      const list = ctx.core.store.data.deployments
+        .filter((d) => d.project_name === p.name && (!env || d.environment === env))
+        .sort((a, b) => b.createdAtMs - a.createdAtMs);
+      return paginate(list, ctx.query, 25, 25, (d) => deploymentView(ctx.core, d));
+    },
+  },
+  {
+    method: 'POST',
+    template: `${P}/{project_name}/deployments`,
+    operation: 'pages.projects.deployments.create',
+    permissions: WRITE,
+    handler: createDeployment,
+  },
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/deployments/{deployment_id}`,
+    operation: 'pages.projects.deployments.get',
+    permissions: READ,
+    handler: (ctx) => ({ result: deploymentView(ctx.core, findDeployment(ctx, projectOf(ctx))) }),
+  },
+  {
+    method: 'DELETE',
+    template: `${P}/{project_name}/deployments/{deployment_id}`,
+    operation: 'pages.projects.deployments.delete',
+    permissions: WRITE,
+    handler: async (ctx) => {
+      const p = projectOf(ctx);
+      const d = findDeployment(ctx, p);
+      const force = ctx.query.get('force') === 'true';
+      if (!force && productionDeployment(ctx.core, p)?.id === d.id) throw Errors.pagesCannotDeleteLive();
+      ctx.core.store.data.deployments = ctx.core.store.data.deployments.filter((x) => x !== d);
+      delete p.rollbacks[d.id];
+      ctx.core.persist();
+      if (d.specialFiles?.['_worker.js']) await ctx.core.syncRuntime();
+      return { result: null };
+    },
+  },
+  {
+    method: 'POST',
+    template: `${P}/{project_name}/deployments/{deployment_id}/retry`,
+    operation: 'pages.projects.deployments.retry',
+    permissions: WRITE,
+    handler: async (ctx) => {
+      const p = projectOf(ctx);
+      const src = findDeployment(ctx, p);
+      const d = newDeployment(ctx.core, p, {
+        branch: src.branch,
+        kind: src.kind,
+        trigger_type: src.trigger_type,
+        commit_hash: src.commit_hash,
+        commit_message: src.commit_message,
+        commit_dirty: src.commit_dirty,
+        manifest: src.manifest,
+        specialFiles: src.specialFiles,
+      });
+      if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
+      return { result: deploymentView(ctx.core, d) };
+    },
+  },
+  {
+    method: 'POST',
+    template: `${P}/{project_name}/deployments/{deployment_id}/rollback`,
+    operation: 'pages.projects.deployments.rollback',
+    permissions: WRITE,
+    handler: (ctx) => {
+      const p = projectOf(ctx);
+      const d = findDeployment(ctx, p);
+      // Only a successful production deployment can become the live one again.
+      if (d.environment !== 'production' || !isLive(d, ctx.core.now()))
+        throw new CfApiError(400, { code: 8000035, message: 'You can only roll back to a successful production deployment.' });
+      p.rollbacks[d.id] = ctx.core.now();
+      ctx.core.persist();
+      return { result: deploymentView(ctx.core, d) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${P}/{project_name}/deployments/{deployment_id}/history/logs`,
+    operation: 'pages.projects.deployments.history.logs.get',
+    permissions: READ,
+    handler: (ctx) => {
+      const d = findDeployment(ctx, projectOf(ctx));
+      const { stages } = stageState(d, ctx.core.now());
+      const data = stages
+        .filter((s) => s.started_on)
+        .map((s) => ({ ts: s.started_on!, line: `${s.name}: ${s.status}${s.status === 'failure' ? ` — ${d.failMessage ?? 'Build failed'}` : ''}` }));
+      return { result: { total: data.length, includes_container_logs: false, data } };
+    },
+  },
+  // Direct Upload assets (authenticated by the upload JWT)
+  {
+    method: 'POST',
+    template: '/pages/assets/check-missing',
+    operation: 'pages.assets.checkMissing',
+    permissions: [],
+    auth: 'jwt',
+    mutates: false,
+    handler: (ctx) => {
+      const { hashes } = ctx.json<{ hashes?: string[] }>();
+      if (!Array.isArray(hashes)) throw new CfApiError(400, { code: 8000096, message: 'hashes must be an array' });
+      return { result: hashes.filter((h) => !ctx.core.store.hasAsset(h)) };
+    },
+  },
+  {
+    method: 'POST',
+    template: '/pages/assets/upload',
+    operation: 'pages.assets.upload',
+    permissions: [],
+    auth: 'jwt',
+    handler: (ctx) => {
+      const items = ctx.json<Array<{ key: string; value: string; base64?: boolean; metadata?: { contentType?: string } }>>();
+      if (!Array.isArray(items)) throw new CfApiError(400, { code: 8000096, message: 'body must be an array of files' });
+      for (const it of items) {
+        if (typeof it?.key !== 'string' || !/^[0-9a-f]{32}$/.test(it.key) || typeof it.value !== 'string')
+          throw new CfApiError(400, { code: 8000096, message: 'each file needs a 32-hex key and a value' });
+      }
+      for (const it of items) {
+        const bytes = it.base64 === false ? Buffer.from(it.value, 'utf8') : Buffer.from(it.value, 'base64');
+        ctx.core.store.putAsset(it.key, it.metadata?.contentType ?? 'application/octet-stream', bytes);
+      }
+      ctx.core.persist();
+      return { result: null };
+    },
+  },
+  {
+    method: 'POST',
+    template: '/pages/assets/upsert-hashes',
+    operation: 'pages.assets.upsertHashes',
+    permissions: [],
+    auth: 'jwt',
+    handler: (ctx) => {
+      const { hashes } = ctx.json<{ hashes?: string[] }>();
+      if (!Array.isArray(hashes)) throw new CfApiError(400, { code: 8000096, message: 'hashes must be an array' });
+      return { result: null };
+    },
+  },
+  ...pagesDomainRoutes,
+];
+
+export { LOCAL_ACCOUNT_ID };
+export type { StageName };

@@ -1,0 +1,305 @@
+/**
+ * The Pages model: projects, deployments and their derived views, apart from the HTTP routes
+ * (handlers/pages.ts) so the edge and the seeding read the model, not a handler file.
+ *
+ * Deployment stages are derived from the clock when read, so they advance at the configured pace
+ * without timers and stay right across a restart.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Deployment, Project, Stage } from 'cloudflare/resources/pages/projects/projects';
+import { PAGES_DEV_SUFFIX } from '../constants.ts';
+import type { LocalCloudflareCore } from '../account-model.ts';
+import { Errors } from '../errors.ts';
+import { STAGES, type DeploymentRecord, type ProjectRecord, type StageName } from '../state.ts';
+
+// --- derived views ---------------------------------------------------------------------------
+
+/** `feature/Foo_bar` → `feature-foo-bar`, as Pages derives branch aliases (lowercase, [a-z0-9-], ≤ 28 chars). */
+export function branchAlias(branch: string): string {
+  return branch
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 28)
+    .replace(/-+$/g, '');
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+interface StageState {
+  stages: Stage[];
+  latest: Stage;
+  /** 'success' when every stage passed, 'failure' when one failed, 'active' while running. */
+  outcome: 'active' | 'success' | 'failure';
+}
+
+export function stageState(d: DeploymentRecord, now: number): StageState {
+  const elapsed = now - d.createdAtMs;
+  const stages: Stage[] = [];
+  let outcome: StageState['outcome'] = 'success';
+  let failed = false;
+  STAGES.forEach((name, i) => {
+    const start = d.createdAtMs + i * d.stepMs;
+    const end = start + d.stepMs;
+    if (failed) {
+      stages.push({ name, status: 'idle', started_on: null, ended_on: null });
+      return;
+    }
+    if (elapsed < i * d.stepMs) {
+      stages.push({ name, status: 'idle', started_on: null, ended_on: null });
+      outcome = 'active';
+    } else if (elapsed < (i + 1) * d.stepMs) {
+      stages.push({ name, status: 'active', started_on: iso(start), ended_on: null });
+      outcome = 'active';
+    } else if (d.failAt === name) {
+      stages.push({ name, status: 'failure', started_on: iso(start), ended_on: iso(end) });
+      outcome = 'failure';
+      failed = true;
+    } else {
+      stages.push({ name, status: 'success', started_on: iso(start), ended_on: iso(end) });
+    }
+  });
+  const latest =
+    [...stages].reverse().find((s) => s.status === 'failure' || s.status === 'active') ??
+    [...stages].reverse().find((s) => s.status === 'success') ??
+    stages[0]!;
+  return { stages, latest, outcome };
+}
+
+export function isLive(d: DeploymentRecord, now: number): boolean {
+  return stageState(d, now).outcome === 'success';
+}
+
+export function deploymentUrl(d: DeploymentRecord): string {
+  return `https://${d.short_id}.${projectHost(d.project_name)}`;
+}
+
+export function projectHost(name: string): string {
+  return `${name}.${PAGES_DEV_SUFFIX}`;
+}
+
+/** The API's Deployment, typed by the SDK. */
+export type DeploymentView = Deployment;
+
+/**
+ * `source` is required by the schema and the SDK type, but a Direct Upload deployment has no
+ * repository: the emulator sends an empty-config source (owner/repo '' and deployments disabled)
+ * so typed clients parse it; projects without a repository carry no `source` at all (wrangler
+ * tells Direct Upload projects apart by `!project.source`).
+ */
+function directUploadSource(branch: string): Deployment['source'] {
+  return {
+    type: 'github',
+    config: {
+      owner: '',
+      owner_id: '',
+      repo_name: '',
+      repo_id: '',
+      production_branch: branch,
+      deployments_enabled: false,
+      production_deployments_enabled: false,
+      pr_comments_enabled: false,
+      preview_deployment_setting: 'none',
+      preview_branch_includes: [],
+      preview_branch_excludes: [],
+      path_includes: [],
+      path_excludes: [],
+    },
+  };
+}
+
+export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): DeploymentView {
+  const project = core.store.data.projects.find((p) => p.name === d.project_name);
+  const { stages, latest } = stageState(d, core.now());
+  const view: DeploymentView = {
+    id: d.id,
+    short_id: d.short_id,
+    project_id: d.project_id,
+    project_name: d.project_name,
+    environment: d.environment,
+    url: deploymentUrl(d),
+    created_on: d.created_on,
+    modified_on: latest.ended_on ?? latest.started_on ?? d.created_on,
+    latest_stage: latest,
+    stages,
+    aliases: d.environment === 'preview' && branchAlias(d.branch) ? [`https://${branchAlias(d.branch)}.${projectHost(d.project_name)}`] : null,
+    deployment_trigger: {
+      type: d.trigger_type,
+      metadata: { branch: d.branch, commit_hash: d.commit_hash, commit_message: d.commit_message, commit_dirty: d.commit_dirty },
+    },
+    build_config: d.build_config,
+    env_vars: d.env_vars,
+    is_skipped: false,
+    source: d.kind === 'git' && project?.source ? project.source : directUploadSource(project?.production_branch ?? d.branch),
+    uses_functions: Boolean(d.specialFiles?.['_worker.bundle'] || d.specialFiles?.['_worker.js']),
+  };
+  return view;
+}
+
+/** The live production deployment: the latest successful production deployment, unless a rollback pointed elsewhere since. */
+export function productionDeployment(core: LocalCloudflareCore, project: ProjectRecord): DeploymentRecord | undefined {
+  const now = core.now();
+  let best: { d: DeploymentRecord; at: number; rolledBack: boolean } | undefined;
+  for (const d of core.store.data.deployments) {
+    if (d.project_name !== project.name || d.environment !== 'production' || !isLive(d, now)) continue;
+    const rolledBackAt = project.rollbacks[d.id] ?? 0;
+    const at = Math.max(d.createdAtMs + STAGES.length * d.stepMs, rolledBackAt);
+    const rolledBack = rolledBackAt === at;
+    // Same millisecond: the newer build wins, but a rollback was asked for after the build was
+    // seen finished, so it wins over a build.
+    if (!best || at > best.at || (at === best.at && (rolledBack || !best.rolledBack))) best = { d, at, rolledBack };
+  }
+  return best?.d;
+}
+
+export function latestForBranch(core: LocalCloudflareCore, project: string, alias: string): DeploymentRecord | undefined {
+  const now = core.now();
+  return core.store.data.deployments
+    .filter((d) => d.project_name === project && branchAlias(d.branch) === alias && isLive(d, now))
+    .sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
+}
+
+function defaultConfigs(): Project['deployment_configs'] {
+  const env = {
+    always_use_latest_compatibility_date: false,
+    build_image_major_version: 3,
+    compatibility_date: '2025-01-01',
+    compatibility_flags: [],
+    env_vars: null,
+    fail_open: true,
+    usage_model: 'standard' as const,
+  };
+  return { preview: { ...env }, production: { ...env } };
+}
+
+export function projectView(core: LocalCloudflareCore, p: ProjectRecord): Project {
+  const deployments = core.store.data.deployments.filter((d) => d.project_name === p.name).sort((a, b) => b.createdAtMs - a.createdAtMs);
+  const latest = deployments[0];
+  const canonical = productionDeployment(core, p);
+  const view: Project = {
+    id: p.id,
+    name: p.name,
+    created_on: p.created_on,
+    production_branch: p.production_branch,
+    subdomain: p.subdomain,
+    domains: [p.subdomain, ...core.store.data.domains.filter((d) => d.project_name === p.name).map((d) => d.name)],
+    build_config: p.build_config,
+    deployment_configs: p.deployment_configs,
+    framework: p.framework,
+    framework_version: p.framework_version,
+    latest_deployment: latest ? deploymentView(core, latest) : null,
+    canonical_deployment: canonical ? deploymentView(core, canonical) : null,
+    preview_script_name: `pages-worker--${p.id.slice(0, 7)}-preview`,
+    production_script_name: `pages-worker--${p.id.slice(0, 7)}-production`,
+    uses_functions: false,
+  };
+  if (p.source) view.source = p.source;
+  return view;
+}
+
+export function createProject(
+  core: LocalCloudflareCore,
+  input: { name: string; production_branch?: string; build_config?: Partial<ProjectRecord['build_config']>; source?: ProjectRecord['source']; deployment_configs?: unknown },
+): ProjectRecord {
+  const name = String(input.name ?? '');
+  // Names: lowercase letters, digits and hyphens, starting with a letter or digit, at most 58 characters.
+  if (!/^[a-z0-9][a-z0-9-]{0,57}$/.test(name)) throw Errors.pagesInvalidProjectName();
+  if (core.store.data.projects.some((p) => p.name === name)) throw Errors.pagesProjectExists();
+  const production_branch = input.production_branch || input.source?.config?.production_branch || 'main';
+  const rec: ProjectRecord = {
+    id: randomUUID(),
+    name,
+    created_on: core.isoNow(),
+    production_branch,
+    subdomain: projectHost(name),
+    build_config: {
+      build_caching: input.build_config?.build_caching ?? false,
+      build_command: input.build_config?.build_command ?? '',
+      destination_dir: input.build_config?.destination_dir ?? '',
+      root_dir: input.build_config?.root_dir ?? '',
+      web_analytics_tag: input.build_config?.web_analytics_tag ?? null,
+      web_analytics_token: input.build_config?.web_analytics_token ?? null,
+    },
+    deployment_configs: defaultConfigs(),
+    framework: '',
+    framework_version: '',
+    rollbacks: {},
+  };
+  if (input.source) {
+    const cfg = input.source.config ?? ({} as Partial<NonNullable<ProjectRecord['source']>['config']>);
+    rec.source = {
+      type: input.source.type ?? 'github',
+      config: {
+        owner: cfg.owner ?? 'local',
+        owner_id: cfg.owner_id ?? '1',
+        repo_name: cfg.repo_name ?? name,
+        repo_id: cfg.repo_id ?? '1',
+        production_branch,
+        deployments_enabled: cfg.deployments_enabled ?? true,
+        production_deployments_enabled: cfg.production_deployments_enabled ?? true,
+        pr_comments_enabled: cfg.pr_comments_enabled ?? false,
+        preview_deployment_setting: cfg.preview_deployment_setting ?? 'all',
+        preview_branch_includes: cfg.preview_branch_includes ?? ['*'],
+        preview_branch_excludes: cfg.preview_branch_excludes ?? [],
+        path_includes: cfg.path_includes ?? ['*'],
+        path_excludes: cfg.path_excludes ?? [],
+      },
+    };
+  }
+  core.store.data.projects.push(rec);
+  core.persist();
+  return rec;
+}
+
+// --- deployments -----------------------------------------------------------------------------
+
+function newDeployment(
+  core: LocalCloudflareCore,
+  p: ProjectRecord,
+  init: Pick<DeploymentRecord, 'branch' | 'kind' | 'trigger_type' | 'commit_hash' | 'commit_message' | 'commit_dirty' | 'manifest' | 'specialFiles'>,
+): DeploymentRecord {
+  const id = randomUUID();
+  const now = core.now();
+  const failure = core.takeBuildFailure(p.name, init.branch);
+  const d: DeploymentRecord = {
+    id,
+    short_id: id.slice(0, 8),
+    project_id: p.id,
+    project_name: p.name,
+    created_on: iso(now),
+    createdAtMs: now,
+    environment: init.branch === p.production_branch ? 'production' : 'preview',
+    stepMs: init.kind === 'git' ? core.timing.buildStepMs : core.timing.directUploadStepMs,
+    env_vars: null,
+    build_config: p.build_config,
+    ...init,
+  };
+  if (!d.manifest) delete d.manifest;
+  if (!d.specialFiles) delete d.specialFiles;
+  if (failure) {
+    d.failAt = failure.stage ?? 'build';
+    if (failure.message) d.failMessage = failure.message;
+  }
+  core.store.data.deployments.push(d);
+  core.persist();
+  return d;
+}
+
+
+/**
+ * Advanced-mode Pages Functions: the deployment's `_worker.js` runs as a Worker (with `env.ASSETS`
+ * serving its static files). One that does not start fails the deployment at its deploy stage.
+ */
+async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): Promise<void> {
+  try {
+    await core.syncRuntime();
+  } catch (err) {
+    d.failAt = 'deploy';
+    d.failMessage = `Error: Failed to publish your Function. ${err instanceof Error ? err.message : String(err)}`;
+    core.persist();
+  }
+}
+
+// --- domains ----------------------------------------------------------------------------------
