@@ -10,11 +10,12 @@ import { identityRoutes } from './handlers/identity.ts';
 import { dnsRoutes } from './handlers/dns.ts';
 import { kvRoutes } from './handlers/kv.ts';
 import { pagesRoutes } from './handlers/pages.ts';
+import { pagesDomainRoutes } from './handlers/pages-domains.ts';
 import { workersRoutes } from './handlers/workers.ts';
 
 export function buildRouter(): Router {
   const router = new Router();
-  router.add(...identityRoutes, ...dnsRoutes, ...kvRoutes, ...pagesRoutes, ...workersRoutes);
+  router.add(...identityRoutes, ...dnsRoutes, ...kvRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersRoutes);
   return router;
 }
 

@@ -10,7 +10,8 @@ import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
 import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts';
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
-import { domainStatus, isLive, latestForBranch, productionDeployment, stageState } from './handlers/pages.ts';
+import { domainStatus } from './pages/domains.ts';
+import { isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
 const MIME: Record<string, string> = {

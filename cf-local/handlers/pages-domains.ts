@@ -1,9 +1,11 @@
 /** Pages custom-domain HTTP routes; the status model is pages/domains.ts. */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { CfApiError, Errors } from '../errors.ts';
-import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
+import { hexId } from '../http.ts';
+import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { DomainRecord, ProjectRecord } from '../state.ts';
-import { domainView } from '../pages/domains.ts';
-import { projectOf } from './pages-project.ts';
+import { domainStatus, domainView } from '../pages/domains.ts';
+import { projectOf } from './pages.ts';
 
 const READ = ['Pages Read', 'Pages Write'];
 const WRITE = ['Pages Write'];

@@ -10,7 +10,7 @@ import type { Deployment, Project, Stage } from 'cloudflare/resources/pages/proj
 import { PAGES_DEV_SUFFIX } from '../constants.ts';
 import type { LocalCloudflareCore } from '../account-model.ts';
 import { Errors } from '../errors.ts';
-import { STAGES, type DeploymentRecord, type ProjectRecord, type StageName } from '../state.ts';
+import { STAGES, type DeploymentRecord, type ProjectRecord } from '../state.ts';
 
 // --- derived views ---------------------------------------------------------------------------
 
@@ -255,7 +255,8 @@ export function createProject(
 
 // --- deployments -----------------------------------------------------------------------------
 
-function newDeployment(
+/** Records a new deployment of `p`; a scripted build failure (takeBuildFailure) is fixed at creation. */
+export function newDeployment(
   core: LocalCloudflareCore,
   p: ProjectRecord,
   init: Pick<DeploymentRecord, 'branch' | 'kind' | 'trigger_type' | 'commit_hash' | 'commit_message' | 'commit_dirty' | 'manifest' | 'specialFiles'>,
@@ -292,7 +293,7 @@ function newDeployment(
  * Advanced-mode Pages Functions: the deployment's `_worker.js` runs as a Worker (with `env.ASSETS`
  * serving its static files). One that does not start fails the deployment at its deploy stage.
  */
-async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): Promise<void> {
+export async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): Promise<void> {
   try {
     await core.syncRuntime();
   } catch (err) {
@@ -301,5 +302,3 @@ async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): P
     core.persist();
   }
 }
-
-// --- domains ----------------------------------------------------------------------------------
