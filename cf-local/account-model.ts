@@ -11,6 +11,7 @@ import {
   LOCAL_ZONE_NAME,
 } from './constants.ts';
 import { Errors } from './errors.ts';
+import { globMatches } from './glob.ts';
 import { hexId } from './http.ts';
 import { Faults, Observations, RateLimiter, type RateLimitConfig } from './observe.ts';
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
@@ -82,11 +83,6 @@ export interface CoreOptions {
   schemaPermissionGroups?: string[];
   /** Static files of a Pages deployment, for its Functions' `ASSETS` binding. */
   pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
-}
-
-function globMatch(glob: string, value: string): boolean {
-  const re = new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-  return re.test(value);
 }
 
 /** The emulator's state and rules, shared by the API server, the control API and the edge. */
@@ -281,7 +277,7 @@ export class LocalCloudflareCore {
     // Applies to domains already added too (a scenario says how a domain behaves from now on).
     let changed = false;
     for (const d of this.store.data.domains) {
-      if (globMatch(rec.domain, d.name)) {
+      if (globMatches(rec.domain, d.name, { ignoreCase: true })) {
         d.scenario = rec.mode;
         changed = true;
       }
@@ -291,7 +287,7 @@ export class LocalCloudflareCore {
   }
 
   domainScenarioFor(name: string): DomainScenario['mode'] | undefined {
-    return [...this.domainScenarios].reverse().find((s) => globMatch(s.domain, name))?.mode;
+    return [...this.domainScenarios].reverse().find((s) => globMatches(s.domain, name, { ignoreCase: true }))?.mode;
   }
 
   // --- runtime sync ----------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
+import { globMatches } from './glob.ts';
 import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts';
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus } from './pages/domains.ts';
@@ -50,8 +51,7 @@ export function routeMatches(pattern: string, host: string, pathname: string): b
   const slash = p.indexOf('/');
   const hostPat = slash === -1 ? p : p.slice(0, slash);
   const pathPat = slash === -1 ? '/*' : p.slice(slash);
-  const toRe = (glob: string) => new RegExp(`^${glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i');
-  return toRe(hostPat).test(host) && toRe(pathPat).test(pathname);
+  return globMatches(hostPat, host, { ignoreCase: true }) && globMatches(pathPat, pathname, { ignoreCase: true });
 }
 
 

@@ -1,4 +1,5 @@
 /** Faults, rate limiting, the mutation log and request counters: what tests script and observe. */
+import { globToRegExp } from './glob.ts';
 
 export interface FaultSpec {
   /** HTTP method to match (any when absent). */
@@ -43,11 +44,6 @@ export interface RequestFacts {
   operationId?: string;
   /** The raw request body as text, read only when a rule has `bodyIncludes`. */
   body?: () => string;
-}
-
-function globToRegExp(glob: string): RegExp {
-  const esc = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${esc}$`);
 }
 
 export class Faults {
