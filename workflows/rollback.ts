@@ -8,7 +8,8 @@ import {
   type RollbackInput,
   type RollbackRequest,
 } from '../core/workflow-contracts.ts';
-import { acts, checkOptions } from './activity-options.ts';
+import { acts } from './activity-options.ts';
+import { runChecks } from './checks.ts';
 import { call } from './failures.ts';
 import { ProgressTracker } from './progress.ts';
 
@@ -48,21 +49,8 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<DeployResu
         ),
       () => `live: ${target.toVersion}`,
     );
-    const c = input.checks;
     await progress.run('checks', async () => {
-      const report = await call(
-        acts.runChecks.executeWithOptions({ ...checkOptions(c.propagationWindowMs, c.paths.length, c.requestTimeoutMs), summary: `checks on ${c.hostname}` }, [
-          {
-            hostname: c.hostname,
-            paths: c.paths,
-            expectStatus: c.expectStatus,
-            expectVersion: c.expectVersionHeader ? target.toVersion : null,
-            requestTimeoutMs: c.requestTimeoutMs,
-            windowMs: c.propagationWindowMs,
-            intervalMs: c.retryIntervalMs,
-          },
-        ]),
-      );
+      const report = await runChecks(input.checks, target.toVersion, input.checks.propagationWindowMs, `checks on ${input.checks.hostname}`);
       if (!report.ok) throw ApplicationFailure.nonRetryable(`rolled back to ${target.toVersion}, but ${report.summary}`, NOT_RETRYABLE.CHECKS_FAILED);
       return report;
     }, (r) => r.summary);
