@@ -11,11 +11,13 @@ import { dnsRoutes } from './handlers/dns.ts';
 import { kvRoutes } from './handlers/kv.ts';
 import { pagesRoutes } from './handlers/pages.ts';
 import { pagesDomainRoutes } from './handlers/pages-domains.ts';
-import { workersRoutes } from './handlers/workers.ts';
+import { workersRouteRoutes } from './handlers/workers-routes.ts';
+import { workersScriptRoutes } from './handlers/workers-scripts.ts';
+import { workersVersionRoutes } from './handlers/workers-versions.ts';
 
 export function buildRouter(): Router {
   const router = new Router();
-  router.add(...identityRoutes, ...dnsRoutes, ...kvRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersRoutes);
+  router.add(...identityRoutes, ...dnsRoutes, ...kvRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersRouteRoutes);
   return router;
 }
 

@@ -19,7 +19,7 @@ import { controlHandler } from './control.ts';
 import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
 import { Edge } from './edge.ts';
 import { createProject } from './pages/model.ts';
-import { addRoute, putScript, type UploadMetadata } from './handlers/workers.ts';
+import { addRoute, putScript, type UploadMetadata } from './workers/model.ts';
 import { hexId } from './http.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
 import { loadOpenApi } from './openapi-hook.ts';

@@ -1,0 +1,209 @@
+/**
+ * Workers scripts HTTP routes: multipart module upload, list, download, delete and settings. Secrets,
+ * subdomain and versions are handlers/workers-versions.ts; routes are handlers/workers-routes.ts.
+ */
+import type { Script, ScriptUpdateResponse } from 'cloudflare/resources/workers/scripts/scripts';
+import type { LocalCloudflareCore } from '../account-model.ts';
+import { Errors } from '../errors.ts';
+import type { Ctx, RouteDef } from '../api-routes.ts';
+import type { ScriptModule, ScriptRecord } from '../state.ts';
+import { moduleType, putScript, type UploadMetadata } from '../workers/model.ts';
+
+export const SCRIPTS_READ = ['Workers Scripts Read', 'Workers Scripts Write'];
+export const SCRIPTS_WRITE = ['Workers Scripts Write'];
+/** Account Workers scripts path prefix. */
+export const S = '/accounts/{account_id}/workers/scripts';
+
+
+function scriptView(s: ScriptRecord): Script & ScriptUpdateResponse {
+  return {
+    id: s.id,
+    created_on: s.created_on,
+    modified_on: s.modified_on,
+    etag: s.etag,
+    compatibility_date: s.compatibility_date,
+    compatibility_flags: s.compatibility_flags,
+    handlers: ['fetch'],
+    has_assets: false,
+    has_modules: true,
+    logpush: false,
+    startup_time_ms: 1,
+    usage_model: s.usage_model as Script['usage_model'],
+  };
+}
+
+/** A script's version id: its etag in UUID form. */
+export function versionId(s: ScriptRecord): string {
+  const h = s.etag.slice(0, 32);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+
+/** The one version a script has: the current upload at 100 %. */
+export function versionView(core: LocalCloudflareCore, s: ScriptRecord) {
+  return {
+    id: versionId(s),
+    number: 1,
+    metadata: { author_email: core.userDetails().email, source: 'api', created_on: s.modified_on, modified_on: s.modified_on },
+    annotations: { 'workers/triggered_by': 'upload' },
+    resources: {
+      bindings: s.bindings.map((b) => (b.type === 'secret_text' ? { type: b.type, name: b.name } : b)),
+      script: { etag: s.etag, handlers: ['fetch'], last_deployed_from: 'api' },
+      script_runtime: { compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model },
+    },
+  };
+}
+
+/** The script named in the path, in the account named in the path (404 if unknown). */
+export function scriptOf(ctx: Ctx): ScriptRecord {
+  ctx.core.checkAccount(ctx.params.account_id);
+  const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+  if (!s) throw Errors.workerNotFound();
+  return s;
+}
+
+async function upload(ctx: Ctx) {
+  ctx.core.checkAccount(ctx.params.account_id);
+  if (!/^multipart\/form-data/i.test(ctx.contentType)) throw Errors.workerValidation('Expected a multipart/form-data upload with a metadata part.');
+  const form = await ctx.form();
+  const metaPart = form.get('metadata');
+  if (metaPart === null) throw Errors.workerValidation('Missing metadata part.');
+  let meta: UploadMetadata;
+  try {
+    meta = JSON.parse(typeof metaPart === 'string' ? metaPart : await metaPart.text()) as UploadMetadata;
+  } catch {
+    throw Errors.workerValidation('metadata is not valid JSON.');
+  }
+  const modules: ScriptModule[] = [];
+  for (const [field, value] of form.entries()) {
+    if (field === 'metadata') continue;
+    const blob = typeof value === 'string' ? new Blob([value], { type: 'application/javascript+module' }) : value;
+    const name = typeof value === 'string' ? field : (value as File).name || field;
+    const type = moduleType(blob.type, name);
+    if (!type) continue;
+    modules.push({ name, type, base64: Buffer.from(await blob.arrayBuffer()).toString('base64') });
+  }
+  // keep_bindings: carry over bindings of those types from the previous version (wrangler uses it for secrets).
+  const prev = ctx.core.store.data.scripts.find((s) => s.id === ctx.params.script_name);
+  if (prev && meta.keep_bindings?.length) {
+    const names = new Set((meta.bindings ?? []).map((b) => b.name));
+    meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
+  }
+  const rec = await putScript(ctx.core, ctx.params.script_name!, meta, modules);
+  // `deployment_id`: the version now serving (wrangler prints it as "Current Version ID").
+  return { result: { ...scriptView(rec), deployment_id: rec.etag.slice(0, 32) } };
+}
+
+/** Upload, list, download, delete and settings of Workers scripts. */
+export const workersScriptRoutes: RouteDef[] = [
+  { method: 'PUT', template: `${S}/{script_name}`, operation: 'workers.scripts.update', permissions: SCRIPTS_WRITE, handler: upload },
+  {
+    method: 'GET',
+    template: S,
+    operation: 'workers.scripts.list',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      return { result: ctx.core.store.data.scripts.map(scriptView) };
+    },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}`,
+    operation: 'workers.scripts.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+      if (!s) throw Errors.workerNotFound();
+      const main = s.modules.find((m) => m.name === s.main_module)!;
+      return { raw: { status: 200, headers: { 'content-type': 'application/javascript' }, body: Buffer.from(main.base64, 'base64') } };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/accounts/{account_id}/workers/services/{script_name}',
+    operation: 'workers.services.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+      if (!s) throw Errors.workerNotFound();
+      return {
+        result: {
+          id: s.id,
+          default_environment: { environment: 'production', created_on: s.created_on, modified_on: s.modified_on, script: scriptView(s) },
+          created_on: s.created_on,
+          modified_on: s.modified_on,
+          environments: [{ environment: 'production', created_on: s.created_on, modified_on: s.modified_on }],
+        },
+      };
+    },
+  },
+  {
+    method: 'DELETE',
+    template: `${S}/{script_name}`,
+    operation: 'workers.scripts.delete',
+    permissions: SCRIPTS_WRITE,
+    handler: async (ctx) => {
+      ctx.core.checkAccount(ctx.params.account_id);
+      const name = ctx.params.script_name!;
+      if (!ctx.core.store.data.scripts.some((s) => s.id === name)) throw Errors.workerNotFound();
+      ctx.core.store.data.scripts = ctx.core.store.data.scripts.filter((s) => s.id !== name);
+      await ctx.core.syncRuntime();
+      ctx.core.persist();
+      return { result: null };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/accounts/{account_id}/workers/subdomain',
+    operation: 'workers.subdomains.get',
+    permissions: SCRIPTS_READ,
+    handler: () => ({ result: { subdomain: 'nextdeploy-local' } }),
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/settings`,
+    operation: 'workers.scripts.scriptAndVersionSettings.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return {
+        result: {
+          bindings: versionView(ctx.core, s).resources.bindings,
+          compatibility_date: s.compatibility_date,
+          compatibility_flags: s.compatibility_flags,
+          usage_model: s.usage_model,
+          logpush: false,
+          tail_consumers: [],
+          placement: {},
+          observability: { enabled: false },
+          tags: [],
+        },
+      };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/accounts/{account_id}/workers/workers/{script_name}',
+    operation: 'workers.beta.workers.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => {
+      const s = scriptOf(ctx);
+      return {
+        result: {
+          id: s.id,
+          name: s.id,
+          created_on: s.created_on,
+          updated_on: s.modified_on,
+          logpush: false,
+          observability: { enabled: false },
+          subdomain: { enabled: false, previews_enabled: false },
+          tags: [],
+          tail_consumers: [],
+        },
+      };
+    },
+  },
+];

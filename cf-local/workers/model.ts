@@ -1,0 +1,83 @@
+/**
+ * The Workers model: scripts (stored and run in the emulator's Miniflare with their bindings) and
+ * zone routes (which requests at the edge go to which script). The HTTP routes are handlers/workers-*.ts.
+ */
+import { createHash } from 'node:crypto';
+import type { LocalCloudflareCore } from '../account-model.ts';
+import { CfApiError, Errors } from '../errors.ts';
+import { hexId } from '../http.ts';
+import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord } from '../state.ts';
+
+/** The `metadata` part of a script upload, as wrangler and the SDK send it. */
+
+export interface UploadMetadata {
+  main_module?: string;
+  body_part?: string;
+  bindings?: ScriptBinding[];
+  compatibility_date?: string;
+  compatibility_flags?: string[];
+  usage_model?: string;
+  keep_bindings?: string[];
+}
+
+
+/** The module type of one upload part, from its content type or file name; undefined = not a module. */
+export function moduleType(contentType: string, name: string): ScriptModule['type'] | undefined {
+  const ct = contentType.split(';')[0]!.trim().toLowerCase();
+  if (ct === 'application/javascript+module') return 'esm';
+  if (ct === 'application/javascript' || ct === 'text/javascript') return name.endsWith('.mjs') ? 'esm' : 'cjs';
+  if (ct === 'application/wasm') return 'wasm';
+  if (ct === 'text/plain') return 'text';
+  if (ct === 'application/octet-stream') return 'data';
+  if (ct === 'application/source-map' || ct === 'application/json') return undefined;
+  return name.endsWith('.js') || name.endsWith('.mjs') ? 'esm' : undefined;
+}
+
+/** Store (or replace) a script and run it; the previous version stays if the new one fails to start. */
+export async function putScript(core: LocalCloudflareCore, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
+  if (!/^[a-z0-9]([a-z0-9_-]{0,62})$/.test(name)) throw Errors.workerValidation(`Invalid Worker name "${name}": use lowercase letters, digits, - and _.`);
+  const main = meta.main_module ?? meta.body_part;
+  if (!main) throw Errors.workerValidation('metadata.main_module is required (ES module Workers).');
+  if (meta.body_part && !meta.main_module) throw Errors.workerValidation('Service-worker syntax (body_part) is not supported by the local Cloudflare; upload ES modules.');
+  if (!modules.some((m) => m.name === main)) throw Errors.workerValidation(`main_module "${main}" is not among the uploaded parts.`);
+  const bindings = meta.bindings ?? [];
+  for (const b of bindings) {
+    if (b.type === 'kv_namespace') {
+      const id = String((b as { namespace_id?: string }).namespace_id ?? '');
+      if (!core.store.data.kvNamespaces.some((n) => n.id === id)) throw Errors.workerValidation(`KV namespace '${id}' is not valid. [code: 10041]`);
+    }
+  }
+  const now = core.isoNow();
+  const existing = core.store.data.scripts.find((s) => s.id === name);
+  const rec: ScriptRecord = {
+    id: name,
+    created_on: existing?.created_on ?? now,
+    modified_on: now,
+    etag: createHash('sha256').update(JSON.stringify({ meta, modules })).digest('hex'),
+    main_module: main,
+    modules,
+    bindings,
+    compatibility_date: meta.compatibility_date ?? '2025-01-01',
+    compatibility_flags: meta.compatibility_flags ?? [],
+    usage_model: meta.usage_model ?? 'standard',
+  };
+  const before = core.store.data.scripts;
+  core.store.data.scripts = [...before.filter((s) => s.id !== name), rec];
+  try {
+    await core.syncRuntime();
+  } catch (err) {
+    core.store.data.scripts = before;
+    throw err;
+  }
+  core.persist();
+  return rec;
+}
+
+export function addRoute(core: LocalCloudflareCore, zoneId: string, pattern: string, script?: string): RouteRecord {
+  if (!pattern || /\s/.test(pattern)) throw new CfApiError(400, { code: 10022, message: 'Invalid route pattern.' });
+  if (core.store.data.routes.some((r) => r.zoneId === zoneId && r.pattern === pattern)) throw Errors.workerRouteExists();
+  const rec: RouteRecord = { id: hexId(), zoneId, pattern, ...(script ? { script } : {}) };
+  core.store.data.routes.push(rec);
+  core.persist();
+  return rec;
+}
