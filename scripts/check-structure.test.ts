@@ -1,37 +1,56 @@
-import { describe, expect, it } from 'vitest';
-import { findCycles, importsOf } from './check-structure.ts';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cycles, importGraph, projectFiles, runtimeViolations, sandboxesOf } from './check-structure.ts';
 
-const files = new Set(['a.ts', 'b.ts', 'c.ts', 'dir/index.ts']);
+let root: string;
+const write = async (file: string, text: string): Promise<void> => {
+  await mkdir(path.dirname(path.join(root, file)), { recursive: true });
+  await writeFile(path.join(root, file), text);
+};
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'structure-'));
+  await write('chain/a.ts', "import { b } from './b.ts';\nexport const a = b;\n");
+  await write('chain/b.ts', "export const b = 1;\n");
+  await write('knot/a.ts', "import { b } from './b.ts';\nexport type A = { b: typeof b };\n");
+  await write('knot/b.ts', "import type { A } from './a.ts';\nexport const b = 1;\nexport type B = A;\n");
+  await write('core/pure.ts', "// runs-in: worker, workflow\nexport const pure = 1;\n");
+  await write('core/io.ts', "// runs-in: node\nimport { readFileSync } from 'node:fs';\nexport const io = readFileSync;\n");
+  await write('core/liar.ts', "// runs-in: worker\nimport { io } from './io.ts';\nimport type { Server } from 'node:http';\nexport const liar = io;\nexport type S = Server;\n");
+  await write('core/bare.ts', "export const bare = 1;\n");
+  await write('workflows/index.ts', "import { pure } from '../core/pure.ts';\nimport { act } from '../activities/act.ts';\nimport type { Act } from '../activities/types.ts';\nexport const w: Act = [pure, act];\n");
+  await write('activities/act.ts', "export const act = 1;\n");
+  await write('activities/types.ts', "export type Act = number[];\n");
+});
+afterAll(() => rm(root, { recursive: true, force: true }));
 
 describe('structure check', () => {
-  it('reads value, type-only, re-export, bare and dynamic imports', () => {
-    const text = [
-      "import { x } from './b.js';",
-      "import type { T } from './c.ts';",
-      "import { type U, type V } from './c.ts';",
-      "export { y } from './dir';",
-      "import './b.ts';",
-      "const m = await import('./c.ts');",
-      "import fs from 'node:fs';",
-      ' * import { z } from "./b.ts" inside JSDoc is not an import',
-    ].join('\n');
-    expect(importsOf('a.ts', text, files)).toEqual([
-      { from: 'a.ts', to: 'b.ts', typeOnly: false },
-      { from: 'a.ts', to: 'c.ts', typeOnly: true },
-      { from: 'a.ts', to: 'c.ts', typeOnly: true },
-      { from: 'a.ts', to: 'dir/index.ts', typeOnly: false },
-      { from: 'a.ts', to: 'b.ts', typeOnly: false },
-      { from: 'a.ts', to: 'c.ts', typeOnly: false },
-    ]);
+  it('finds a cycle closed by a type-only import, and not a chain', async () => {
+    const graph = await importGraph(root, await projectFiles(root), false);
+    expect(cycles(graph)).toEqual(['knot/a.ts -> knot/b.ts -> knot/a.ts']);
   });
 
-  it('finds a cycle, including one closed by a type-only import, and not a chain', () => {
-    const chain = [
-      { from: 'a.ts', to: 'b.ts', typeOnly: false },
-      { from: 'b.ts', to: 'c.ts', typeOnly: false },
-    ];
-    expect(findCycles([...files], chain)).toEqual([]);
-    const closed = [...chain, { from: 'c.ts', to: 'a.ts', typeOnly: true }];
-    expect(findCycles([...files], closed)).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+  it('reads the runtime mark of a first line', () => {
+    expect(sandboxesOf('// runs-in: worker, workflow')).toEqual(new Set(['worker', 'workflow']));
+    expect(sandboxesOf('// runs-in: workflow')).toEqual(new Set(['workflow']));
+    expect(sandboxesOf('// runs-in: node')).toEqual(new Set());
+    expect(sandboxesOf('// Runs in: anything')).toBeUndefined();
+    expect(sandboxesOf('// runs-in: browser')).toBeUndefined();
+  });
+
+  it('flags unmarked core files and broken promises, with type-only imports erased', async () => {
+    const files = await projectFiles(root);
+    const marks = new Map(['core/pure.ts', 'core/io.ts', 'core/liar.ts', 'core/bare.ts'].map((f) => [f, undefined as Set<'worker' | 'workflow'> | undefined]));
+    marks.set('core/pure.ts', sandboxesOf('// runs-in: worker, workflow'));
+    marks.set('core/io.ts', sandboxesOf('// runs-in: node'));
+    marks.set('core/liar.ts', sandboxesOf('// runs-in: worker'));
+    const graph = await importGraph(root, files, true);
+    expect(runtimeViolations(graph, marks, { workflow: 'workflows/index.ts' }).sort()).toEqual([
+      'core/bare.ts: first line must be "// runs-in: worker, workflow" (either or both) or "// runs-in: node"',
+      'core/liar.ts is marked worker, but imports core/io.ts, not marked worker',
+      'workflows/index.ts is loaded by workflows/index.ts, but imports activities/act.ts',
+    ]);
   });
 });

@@ -1,11 +1,12 @@
-// `npm run check:structure`: the structure rules a type check cannot see, run by `npm test`.
-// - no import cycles among the project's .ts files. Type-only imports count: a cycle of types is
+// `npm run check:structure`: the structure rules a type check cannot see.
+// - No import cycles among the project's .ts files. Type-only imports count: a cycle of types is
 //   still a knot between layers (the CLI's program.ts <-> commands/ was one), and the next split
 //   would have to cut it anyway. Dynamic import() counts too, for the same reason.
-// - no .ts file over MAX_LINES lines, generated files aside.
-// - each core/ file says where it may run (see RUNTIME_MARK below) and its imports keep that
-//   promise; router-worker/src imports only worker-safe core files, workflows/ only workflow-safe.
-// dpdm parses with its own TypeScript 5 (this project's TypeScript 7 has no JS API).
+// - No .ts file over MAX_LINES lines, generated files aside.
+// - Each core/ file says on its first line where it may run (RUNTIME_MARK) and its imports keep
+//   that promise; what the router Worker and the workflow bundle load keeps theirs. These rules
+//   read the graph with types erased: a type-only import of node:http loads nothing in workerd.
+// dpdm parses with its own TypeScript 5 (this project's TypeScript 7 has no JS API yet).
 import { readdir, readFile } from 'node:fs/promises';
 import { isBuiltin } from 'node:module';
 import path from 'node:path';
@@ -13,112 +14,141 @@ import { parseCircular, parseDependencyTree, type DependencyTree } from 'dpdm';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const MAX_LINES = 350;
-/** Written by tools, not people: their length is not a design choice. */
+/** Written by tools, not people: their length is not a design choice, and they hold only data. */
 const GENERATED = new Set(['core/permissions.generated.ts', 'router-worker/worker-configuration.d.ts']);
 const SKIP_DIRS = new Set(['node_modules', '.nextdeploy', '.next', '.git']);
+/** What each sandbox loads: the workflow bundle's `workflowsPath`, and the router Worker's main. */
+const ENTRIES = { workflow: 'workflows/index.ts', worker: 'router-worker/src/index.ts' } as const;
 
 /**
- * The first line of every non-test core/ file: `// runs-in: worker, workflow` (any of `worker`,
- * `workflow`), or `// runs-in: node` for Node-only files. `worker` = loads in workerd (no node:
- * imports); `workflow` = loads in the Temporal workflow sandbox (no node: imports, no I/O, no
- * activities). Everything runs in Node besides.
+ * The first line of every hand-written, non-test core/ file: `// runs-in: worker, workflow`
+ * (either or both), or `// runs-in: node` for Node-only files. `worker` = loads in workerd (no
+ * node: import, no Node-only core file); `workflow` = loads in the Temporal workflow sandbox
+ * (deterministic, no I/O: no node: import, no activities/, no Node-only core file).
  */
-const RUNTIME_MARK = /^\/\/ runs-in: (node|(?:worker|workflow)(?:, (?:worker|workflow))?)\s*$/;
+export const RUNTIME_MARK = /^\/\/ runs-in: (node|(?:worker|workflow)(?:, (?:worker|workflow))?)\s*$/;
 
-type Runtime = 'worker' | 'workflow';
+/** The sandboxes a file can promise to load in; every file loads in Node. */
+export type Sandbox = keyof typeof ENTRIES;
 
-async function projectFiles(dir = ROOT): Promise<string[]> {
+/** Every .ts/.tsx file of the project, relative to the root, outside dependencies and build output. */
+export async function projectFiles(root: string, dir = root): Promise<string[]> {
   const found: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     if (SKIP_DIRS.has(entry.name)) continue;
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await projectFiles(full)));
-    else if (/\.tsx?$/.test(entry.name)) found.push(path.relative(ROOT, full));
+    if (entry.isDirectory()) found.push(...(await projectFiles(root, full)));
+    else if (/\.tsx?$/.test(entry.name)) found.push(path.relative(root, full));
   }
   return found.sort();
 }
 
-async function oversized(files: string[]): Promise<string[]> {
+/** The import graph of `files`, keyed and valued by root-relative paths; `erased` drops type-only imports. */
+export async function importGraph(root: string, files: string[], erased: boolean): Promise<Map<string, Array<{ request: string; file?: string }>>> {
+  const tree: DependencyTree = await parseDependencyTree(files.filter((f) => !f.endsWith('.d.ts')), {
+    context: root,
+    cwd: root,
+    exclude: /node_modules/,
+    transform: erased,
+  });
+  const graph = new Map<string, Array<{ request: string; file?: string }>>();
+  for (const [file, deps] of Object.entries(tree)) {
+    if (!deps || file.includes('node_modules')) continue;
+    graph.set(path.relative(root, path.resolve(root, file)), deps.map((dep) => {
+      const resolved = dep.id ? path.relative(root, path.resolve(root, dep.id)) : undefined;
+      return resolved && !resolved.includes('node_modules') ? { request: dep.request, file: resolved } : { request: dep.request };
+    }));
+  }
+  return graph;
+}
+
+/** Each import cycle once, written `a -> b -> a`. */
+export function cycles(graph: Map<string, Array<{ request: string; file?: string }>>): string[] {
+  const tree: DependencyTree = Object.create(null);
+  for (const [file, deps] of graph) {
+    tree[file] = deps.filter((d) => d.file).map((d) => ({ issuer: file, request: d.request, kind: 'StaticImport' as never, id: d.file ?? null }));
+  }
+  return parseCircular(tree, false).map((cycle) => [...cycle, cycle[0]].join(' -> '));
+}
+
+async function oversized(root: string, files: string[]): Promise<string[]> {
   const problems: string[] = [];
   for (const file of files) {
     if (GENERATED.has(file)) continue;
-    const lines = (await readFile(path.join(ROOT, file), 'utf8')).split('\n').length - 1;
+    const lines = (await readFile(path.join(root, file), 'utf8')).split('\n').length - 1;
     if (lines > MAX_LINES) problems.push(`${file}: ${lines} lines (limit ${MAX_LINES})`);
   }
   return problems;
 }
 
-function cycles(tree: DependencyTree): string[] {
-  return parseCircular(tree, false).map((cycle) => [...cycle, cycle[0]].join(' -> '));
-}
-
-/** Which runtimes a core file promises, read from its first line; undefined when unmarked. */
-async function runtimesOf(file: string): Promise<Set<Runtime | 'node'> | undefined> {
-  const first = (await readFile(path.join(ROOT, file), 'utf8')).split('\n', 1)[0] ?? '';
-  const match = RUNTIME_MARK.exec(first);
+/** The sandboxes a first line promises; undefined when it carries no mark. */
+export function sandboxesOf(firstLine: string): Set<Sandbox> | undefined {
+  const match = RUNTIME_MARK.exec(firstLine);
   if (!match?.[1]) return undefined;
-  return new Set(match[1].split(', ') as Array<Runtime | 'node'>);
+  return new Set(match[1] === 'node' ? [] : (match[1].split(', ') as Sandbox[]));
 }
 
 const isTest = (file: string): boolean => /\.test\.tsx?$/.test(file);
 
-async function runtimeViolations(files: string[], tree: DependencyTree): Promise<string[]> {
+/**
+ * Broken promises: unmarked core files, and files loaded in a sandbox (a marked core file, or one
+ * reachable from the sandbox's entry) that import node:, activities/ (workflow) or a core file not
+ * marked for that sandbox. `graph` must have types erased.
+ */
+export function runtimeViolations(
+  graph: Map<string, Array<{ request: string; file?: string }>>,
+  marks: Map<string, Set<Sandbox> | undefined>,
+  entries: Partial<Record<Sandbox, string>>,
+): string[] {
   const problems: string[] = [];
-  const marks = new Map<string, Set<Runtime | 'node'>>();
-  for (const file of files.filter((f) => f.startsWith('core/') && !isTest(f))) {
-    const mark = await runtimesOf(file);
-    if (mark) marks.set(file, mark);
-    else problems.push(`${file}: first line must be "// runs-in: worker, workflow" (any of them) or "// runs-in: node"`);
+  for (const [file, mark] of marks) {
+    if (!mark) problems.push(`${file}: first line must be "// runs-in: worker, workflow" (either or both) or "// runs-in: node"`);
   }
-  const check = (file: string, needs: Runtime, why: string): void => {
-    for (const dep of tree[file] ?? []) {
-      const target = dep.id ? path.relative(ROOT, dep.id) : undefined;
-      if (dep.request.startsWith('node:') || isBuiltin(dep.request)) {
-        problems.push(`${file} ${why}, but imports ${dep.request}`);
-      } else if (needs === 'workflow' && target?.startsWith('activities/')) {
-        problems.push(`${file} ${why}, but imports ${target}`);
-      } else if (target?.startsWith('core/') && !marks.get(target)?.has(needs)) {
-        problems.push(`${file} ${why}, but imports ${target}, which is not marked ${needs}`);
-      }
+  const check = (file: string, sandbox: Sandbox, why: string): void => {
+    for (const dep of graph.get(file) ?? []) {
+      const target = dep.file ?? dep.request;
+      if (dep.request.startsWith('node:') || isBuiltin(dep.request)) problems.push(`${file} ${why}, but imports ${dep.request}`);
+      else if (sandbox === 'workflow' && target.startsWith('activities/')) problems.push(`${file} ${why}, but imports ${target}`);
+      else if (marks.has(target) && !marks.get(target)?.has(sandbox)) problems.push(`${file} ${why}, but imports ${target}, not marked ${sandbox}`);
     }
   };
-  for (const [file, mark] of marks) {
-    if (mark.has('worker')) check(file, 'worker', 'is marked worker');
-    if (mark.has('workflow')) check(file, 'workflow', 'is marked workflow');
-  }
-  for (const file of files.filter((f) => !isTest(f))) {
-    if (file.startsWith('router-worker/src/')) check(file, 'worker', 'runs in the router Worker');
-    if (file.startsWith('workflows/')) check(file, 'workflow', 'runs in the workflow sandbox');
+  for (const [file, mark] of marks) for (const sandbox of mark ?? []) check(file, sandbox, `is marked ${sandbox}`);
+  for (const [sandbox, entry] of Object.entries(entries) as Array<[Sandbox, string]>) {
+    const seen = new Set<string>();
+    const queue = [entry];
+    for (let file = queue.pop(); file !== undefined; file = queue.pop()) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      if (!marks.has(file)) check(file, sandbox, `is loaded by ${entry}`);
+      for (const dep of graph.get(file) ?? []) if (dep.file && !marks.has(dep.file)) queue.push(dep.file);
+    }
   }
   return problems;
 }
 
 async function main(): Promise<void> {
-  const files = await projectFiles();
-  const tree = await parseDependencyTree(files.filter((f) => !f.endsWith('.d.ts')), {
-    context: ROOT,
-    cwd: ROOT,
-    tsconfig: path.join(ROOT, 'tsconfig.json'),
-    exclude: /node_modules/,
-    transform: false,
-  });
-  // dpdm keys the tree by path relative to the context; give it absolute ids' relative form.
+  const files = await projectFiles(ROOT);
+  const marks = new Map<string, Set<Sandbox> | undefined>();
+  for (const file of files.filter((f) => f.startsWith('core/') && !isTest(f))) {
+    const firstLine = (await readFile(path.join(ROOT, file), 'utf8')).split('\n', 1)[0] ?? '';
+    // A generated file holds data only; it may load anywhere its importers may.
+    marks.set(file, GENERATED.has(file) ? new Set(['worker', 'workflow']) : sandboxesOf(firstLine));
+  }
+  const [typed, erased] = [await importGraph(ROOT, files, false), await importGraph(ROOT, files, true)];
   const sections: Array<[string, string[]]> = [
-    ['import cycles', cycles(tree)],
-    [`files over ${MAX_LINES} lines`, await oversized(files)],
-    ['runtime marks', await runtimeViolations(files, tree)],
+    ['import cycles (type-only imports included)', cycles(typed)],
+    [`files over ${MAX_LINES} lines`, await oversized(ROOT, files)],
+    ['runtime marks', runtimeViolations(erased, marks, ENTRIES)],
   ];
-  let failed = false;
   for (const [title, problems] of sections) {
     if (problems.length === 0) {
       console.log(`ok: ${title}`);
       continue;
     }
-    failed = true;
+    process.exitCode = 1;
     console.error(`FAIL: ${title} (${problems.length})`);
     for (const problem of problems) console.error(`  ${problem}`);
   }
-  if (failed) process.exitCode = 1;
 }
 
-await main();
+if (import.meta.filename === process.argv[1]) await main();
