@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema } from './identifiers.ts';
 import { appNameSchema, formatZodIssues, routePathSchema } from './metadata.ts';
 
 /**
@@ -8,20 +9,8 @@ import { appNameSchema, formatZodIssues, routePathSchema } from './metadata.ts';
  */
 export const CONFIG_FILE_NAME = 'nextdeploy.config.json';
 
-const hostnameSchema = z
-  .string()
-  .toLowerCase()
-  .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/, {
-    error: 'must be a hostname like "app123.apps.example.com" (lowercase labels, no scheme, port or path)',
-  });
-
-const cloudflareIdSchema = (what: string) =>
-  z.string().regex(/^[0-9a-f]{32}$/, { error: `must be the 32-hex-character ${what} (Cloudflare dashboard → ${what === 'account id' ? 'Account home → Account ID' : what === 'zone id' ? 'the zone’s Overview → Zone ID' : 'Workers KV → the namespace'})` });
-
-/** A Pages project name (the `<project>` of `<project>.pages.dev`). */
-export const pagesProjectSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,56}[a-z0-9])?$/, { error: 'must be a Pages project name (lowercase letters, digits, inner hyphens, at most 58 chars)' });
+/** Re-exported: the CLI checks a `--project` flag with the same rule. */
+export { pagesProjectSchema };
 
 const positiveSeconds = z.number().int().positive().max(86_400);
 
@@ -91,9 +80,6 @@ export const CONFIG_ENV_VARS = {
   NEXTDEPLOY_BAKE_SECONDS: 'timeouts.bakeSeconds',
 } as const;
 
-/** A field name or path holding a secret has no place in a committed file. */
-const SECRET_KEY = /token|secret|password|api[_-]?key/i;
-
 /** Configuration that cannot be used; `problems` name the field and say how to fix it. */
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -105,15 +91,8 @@ export class ConfigError extends Error {
 }
 
 /** Finds token-like keys anywhere in the raw file, so the refusal names each one (never its value). */
-export function findSecretFields(raw: unknown, prefix: string[] = []): string[] {
-  if (raw === null || typeof raw !== 'object') return [];
-  const found: string[] = [];
-  for (const key of Object.keys(raw)) {
-    const here = [...prefix, key];
-    if (SECRET_KEY.test(key)) found.push(here.join('.'));
-    found.push(...findSecretFields((raw as Record<string, unknown>)[key], here));
-  }
-  return found;
+export function findSecretFields(raw: unknown): string[] {
+  return findSecretKeys(raw).map((path) => path.join('.'));
 }
 
 function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema } from './identifiers.ts';
 import { appNameSchema, metadataSchema, pagesHostsFor, versionSchema, formatZodIssues } from './metadata.ts';
 
 /** A sortable UTC version id for `date`: `v2026-11-24-153000`. */
@@ -6,20 +7,6 @@ export function versionFromDate(date: Date): string {
   const iso = date.toISOString(); // 2026-11-24T15:30:00.000Z
   return `v${iso.slice(0, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`;
 }
-
-const hostnameSchema = z
-  .string()
-  .max(253)
-  .transform((h) => h.toLowerCase())
-  .refine((h) => /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/.test(h), {
-    error: 'hostname must be a DNS name like "app123.example.com"',
-  });
-
-const cloudflareIdSchema = z.string().regex(/^[0-9a-f]{32}$/, { error: 'must be a 32-hex-digit Cloudflare id' });
-
-const pagesProjectSchema = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,56}[a-z0-9])?$/, { error: 'pagesProject must be a Pages project name (a-z, 0-9, inner hyphens)' });
 
 const ms = (min: number, fallback: number) => z.number().int().min(min).default(fallback);
 
@@ -67,21 +54,15 @@ export const timingSchema = z.strictObject({
   bakeCheckIntervalMs: ms(10, 30_000),
 });
 
-const SECRET_KEY = /token|secret|password|passwd|api[_-]?key|authorization|credential/i;
-
-function rejectSecretKeys(raw: unknown, ctx: z.RefinementCtx, path: (string | number)[] = []): void {
-  if (raw === null || typeof raw !== 'object') return;
-  for (const [key, value] of Object.entries(raw)) {
-    // Route tables are maps of paths, not settings; metadata has its own strict schema.
-    if (path.length === 0 && key === 'metadata') continue;
-    if (SECRET_KEY.test(key)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, key],
-        message: `"${key}" looks like a secret; secrets never go into a workflow input (the worker reads CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE)`,
-      });
-    }
-    if (path.length < 3) rejectSecretKeys(value, ctx, [...path, key]);
+function rejectSecretKeys(raw: unknown, ctx: z.RefinementCtx): void {
+  // Route tables are maps of paths, not settings; metadata has its own strict schema.
+  for (const path of findSecretKeys(raw, ['metadata'])) {
+    const key = path.at(-1)!;
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `"${key}" looks like a secret; secrets never go into a workflow input (the worker reads CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE)`,
+    });
   }
 }
 
@@ -89,10 +70,10 @@ function rejectSecretKeys(raw: unknown, ctx: z.RefinementCtx, path: (string | nu
 const deployInputFields = z.strictObject({
     app: appNameSchema,
     version: versionSchema,
-    accountId: cloudflareIdSchema,
-    zoneId: cloudflareIdSchema,
+    accountId: cloudflareIdSchema('account id'),
+    zoneId: cloudflareIdSchema('zone id'),
     /** The Workers KV namespace the router reads (binding `ROUTES`). */
-    kvNamespaceId: cloudflareIdSchema,
+    kvNamespaceId: cloudflareIdSchema('KV namespace id'),
     pagesProject: pagesProjectSchema,
     source: deploySourceSchema,
     /** `.nextdeploy/metadata.json`; checked against the allowed hosts below. */
@@ -187,8 +168,8 @@ export const rollbackInputSchema = z.preprocess(
   },
   z.strictObject({
     app: appNameSchema,
-    accountId: cloudflareIdSchema,
-    kvNamespaceId: cloudflareIdSchema,
+    accountId: cloudflareIdSchema('account id'),
+    kvNamespaceId: cloudflareIdSchema('KV namespace id'),
     toVersion: versionSchema.optional(),
     reason: z.string().max(500).optional(),
     checks: checksSchema.extend({ hostname: hostnameSchema }),
