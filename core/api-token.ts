@@ -1,3 +1,4 @@
+// Safe for: node only (reads the token file with node:fs)
 import { readFileSync } from 'node:fs';
 
 /** The API token and where it came from (the name of the variable, never the value). */

@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (data only)
 /**
  * How the Cloudflare dashboard's "Create API token" page names each permission group: scope →
  * resource → access. The API names the same groups differently (`GET

@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (string constants only)
 /**
  * Failure types of the deploy: the `type` of every ApplicationFailure an activity or workflow
  * throws, and what retry policies list as non-retryable. Tests and the CLI match on these

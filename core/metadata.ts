@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (zod only; no I/O)
 import { z } from 'zod';
 
 /**

@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (pure functions over the KV records)
 import { hostAllowed } from './metadata.ts';
 import type { ActiveRecord } from './kv-records.ts';
 

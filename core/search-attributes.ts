@@ -1,3 +1,4 @@
+// Safe for: workflow (@temporalio/common; no I/O)
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 /** `App`: the app a deploy or rollback belongs to; every workflow of an app is findable by it. */

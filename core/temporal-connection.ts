@@ -1,3 +1,4 @@
+// Safe for: node only (reads certificate files with node:fs)
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 

@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (pure logic over the generated table)
 /**
  * Which permission groups a deploy needs, step by step, and what a given token lacks. Pure logic
  * over the generated table (core/permissions.generated.ts, from Cloudflare's schema), so

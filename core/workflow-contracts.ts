@@ -1,3 +1,4 @@
+// Safe for: workflow (@temporalio/workflow definitions; no I/O)
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 /**

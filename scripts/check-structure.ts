@@ -21,12 +21,12 @@ const SKIP_DIRS = new Set(['node_modules', '.nextdeploy', '.next', '.git']);
 const ENTRIES = { workflow: 'workflows/index.ts', worker: 'router-worker/src/index.ts' } as const;
 
 /**
- * The first line of every hand-written, non-test core/ file: `// runs-in: worker, workflow`
- * (either or both), or `// runs-in: node` for Node-only files. `worker` = loads in workerd (no
- * node: import, no Node-only core file); `workflow` = loads in the Temporal workflow sandbox
+ * The first line of every hand-written, non-test core/ file: `// Safe for: worker, workflow (why)`
+ * (either or both), or `// Safe for: node only (why)`. `worker` = loads in workerd (no node:
+ * import, no Node-only core file); `workflow` = loads in the Temporal workflow sandbox
  * (deterministic, no I/O: no node: import, no activities/, no Node-only core file).
  */
-export const RUNTIME_MARK = /^\/\/ runs-in: (node|(?:worker|workflow)(?:, (?:worker|workflow))?)\s*$/;
+export const RUNTIME_MARK = /^\/\/ Safe for: (node only|(?:worker|workflow)(?:, (?:worker|workflow))?)(?: \(.+\))?\s*$/;
 
 /** The sandboxes a file can promise to load in; every file loads in Node. */
 export type Sandbox = keyof typeof ENTRIES;
@@ -85,7 +85,7 @@ async function oversized(root: string, files: string[]): Promise<string[]> {
 export function sandboxesOf(firstLine: string): Set<Sandbox> | undefined {
   const match = RUNTIME_MARK.exec(firstLine);
   if (!match?.[1]) return undefined;
-  return new Set(match[1] === 'node' ? [] : (match[1].split(', ') as Sandbox[]));
+  return new Set(match[1] === 'node only' ? [] : (match[1].split(', ') as Sandbox[]));
 }
 
 const isTest = (file: string): boolean => /\.test\.tsx?$/.test(file);
@@ -102,7 +102,7 @@ export function runtimeViolations(
 ): string[] {
   const problems: string[] = [];
   for (const [file, mark] of marks) {
-    if (!mark) problems.push(`${file}: first line must be "// runs-in: worker, workflow" (either or both) or "// runs-in: node"`);
+    if (!mark) problems.push(`${file}: first line must be "// Safe for: worker, workflow (why)" (either or both) or "// Safe for: node only (why)"`);
   }
   const check = (file: string, sandbox: Sandbox, why: string): void => {
     for (const dep of graph.get(file) ?? []) {
