@@ -8,7 +8,8 @@ import { Ctx, Router, type Reply, type RouteDef } from './api-routes.ts';
 import type { TokenRecord } from './state.ts';
 import { identityRoutes } from './handlers/identity.ts';
 import { dnsRoutes } from './handlers/dns.ts';
-import { kvRoutes } from './handlers/kv.ts';
+import { kvNamespaceRoutes } from './handlers/kv-namespaces.ts';
+import { kvValueRoutes } from './handlers/kv-values.ts';
 import { pagesRoutes } from './handlers/pages.ts';
 import { pagesDomainRoutes } from './handlers/pages-domains.ts';
 import { workersRouteRoutes } from './handlers/workers-routes.ts';
@@ -17,7 +18,7 @@ import { workersVersionRoutes } from './handlers/workers-versions.ts';
 
 export function buildRouter(): Router {
   const router = new Router();
-  router.add(...identityRoutes, ...dnsRoutes, ...kvRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersRouteRoutes);
+  router.add(...identityRoutes, ...dnsRoutes, ...kvNamespaceRoutes, ...kvValueRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersRouteRoutes);
   return router;
 }
 
