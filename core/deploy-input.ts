@@ -1,3 +1,4 @@
+// Safe for: worker, workflow (zod only; no I/O)
 import { z } from 'zod';
 import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema } from './identifiers.ts';
 import { appNameSchema, metadataSchema, pagesHostsFor, versionSchema, formatZodIssues } from './metadata.ts';
