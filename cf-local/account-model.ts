@@ -1,4 +1,3 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Zone } from 'cloudflare/resources/zones/zones';
 import {
   DEFAULT_RATE_LIMIT,
@@ -10,80 +9,25 @@ import {
   LOCAL_ZONE_ID,
   LOCAL_ZONE_NAME,
 } from './constants.ts';
+import { DEFAULT_TIMING, type BuildFailureScenario, type CoreOptions, type DomainScenario, type Timing, type TokenConfig } from './emulator-options.ts';
 import { Errors } from './errors.ts';
 import { globMatches } from './glob.ts';
 import { hexId } from './http.ts';
-import { Faults, Observations, RateLimiter, type RateLimitConfig } from './observe.ts';
+import { Faults, Observations, RateLimiter } from './observe.ts';
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
-import { WorkerRuntime, type OutboundHandler } from './runtime.ts';
-import { Store, type ProjectRecord, type ScriptRecord, type StageName, type TokenRecord } from './state.ts';
+import { WorkerRuntime } from './runtime.ts';
+import { Store, type ProjectRecord, type ScriptRecord, type TokenRecord } from './state.ts';
 import type { CertificateAuthority } from './certificate-authority.ts';
+import { UploadJwtSigner } from './upload-jwt.ts';
+import { findZoneById, insertZone, makeZone } from './zones/model.ts';
 
 /** The Worker that runs a Pages deployment's `_worker.js`. */
 export function pagesFunctionName(deploymentId: string): string {
   return `pages-fn-${deploymentId}`;
 }
 
-export interface TokenConfig {
-  /** The secret the client sends as `Authorization: Bearer <value>`. */
-  value: string;
-  /** Permission group names (e.g. 'Pages Write', 'Zone Read'); omitted = every group. */
-  permissionGroups?: string[];
-  name?: string;
-  id?: string;
-  /** 'disabled' or 'expired' tokens are refused with 401 code 1000. */
-  status?: 'active' | 'disabled' | 'expired';
-  expires_on?: string;
-}
-
-export interface Timing {
-  /** Duration of each build stage of a git deployment (queued → initialize → clone_repo → build → deploy). */
-  buildStepMs: number;
-  /** Duration of each stage of a Direct Upload deployment. */
-  directUploadStepMs: number;
-  /** Time for a custom domain to go from initializing/pending to active. */
-  domainActivationMs: number;
-  /** Lifetime of a Pages upload JWT. */
-  uploadTokenTtlMs: number;
-}
-
-export const DEFAULT_TIMING: Timing = {
-  buildStepMs: 200,
-  directUploadStepMs: 40,
-  domainActivationMs: 1000,
-  uploadTokenTtlMs: 10 * 60_000,
-};
-
-export interface BuildFailureScenario {
-  id: string;
-  project?: string;
-  branch?: string;
-  /** Stage that fails (default 'build'). */
-  stage?: StageName;
-  message?: string;
-  /** Number of deployments it applies to (default: all until removed). */
-  count?: number;
-}
-
-export interface DomainScenario {
-  id: string;
-  /** Domain name, or a glob like `*.example.com`. */
-  domain: string;
-  mode: 'stuck' | 'error';
-}
-
-export interface CoreOptions {
-  stateDir?: string;
-  defaultToken: string;
-  tokens: TokenConfig[];
-  timing: Timing;
-  rateLimit: RateLimitConfig;
-  outbound: OutboundHandler;
-  /** Permission-group names from the OpenAPI schema, when that module is present. */
-  schemaPermissionGroups?: string[];
-  /** Static files of a Pages deployment, for its Functions' `ASSETS` binding. */
-  pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
-}
+export { DEFAULT_TIMING };
+export type { BuildFailureScenario, CoreOptions, DomainScenario, Timing, TokenConfig };
 
 /** The emulator's state and rules, shared by the API server, the control API and the edge. */
 export class LocalCloudflareCore {
@@ -99,7 +43,7 @@ export class LocalCloudflareCore {
   buildFailures: BuildFailureScenario[] = [];
   domainScenarios: DomainScenario[] = [];
   permissionGroups: PermissionGroup[];
-  private readonly jwtSecret = randomBytes(32);
+  private readonly uploadJwt = new UploadJwtSigner();
   private scenarioSeq = 0;
 
   constructor(readonly options: CoreOptions) {
@@ -189,47 +133,21 @@ export class LocalCloudflareCore {
   // --- the Direct Upload JWT -------------------------------------------------------------
 
   issueUploadJwt(project: ProjectRecord): string {
-    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    const now = Math.floor(this.now() / 1000);
-    const payload = {
-      accountId: LOCAL_ACCOUNT_ID,
-      projectId: project.id,
-      projectName: project.name,
-      iat: now,
-      exp: now + Math.floor(this.timing.uploadTokenTtlMs / 1000),
-    };
-    const head = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(payload)}`;
-    const sig = createHmac('sha256', this.jwtSecret).update(head).digest('base64url');
-    return `${head}.${sig}`;
+    return this.uploadJwt.issue(project, this.now(), this.timing.uploadTokenTtlMs);
   }
 
   verifyUploadJwt(jwt: string): { projectName: string } {
-    const parts = jwt.split('.');
-    if (parts.length !== 3) throw Errors.pagesUploadUnauthorized();
-    const [h, p, s] = parts as [string, string, string];
-    const expected = createHmac('sha256', this.jwtSecret).update(`${h}.${p}`).digest();
-    const given = Buffer.from(s, 'base64url');
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw Errors.pagesUploadUnauthorized();
-    const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as { projectName: string; exp: number };
-    if (payload.exp * 1000 <= this.now()) throw Errors.pagesUploadUnauthorized();
-    return { projectName: payload.projectName };
+    return this.uploadJwt.verify(jwt, this.now());
   }
 
   // --- defaults and lookups ---------------------------------------------------------------
 
   seedDefaults(): void {
-    const d = this.store.data;
-    if (!d.zones.some((z) => z.id === LOCAL_ZONE_ID)) {
-      d.zones.push(makeZone(LOCAL_ZONE_ID, LOCAL_ZONE_NAME, this.isoNow()));
-      this.persist();
-    }
+    if (!findZoneById(this.store, LOCAL_ZONE_ID)) insertZone(this.store, makeZone(LOCAL_ZONE_ID, LOCAL_ZONE_NAME, this.isoNow()));
   }
 
   addZone(name: string, status: NonNullable<Zone['status']> = 'active', id = hexId()): Zone {
-    const zone = makeZone(id, name, this.isoNow(), status);
-    this.store.data.zones.push(zone);
-    this.persist();
-    return zone;
+    return insertZone(this.store, makeZone(id, name, this.isoNow(), status));
   }
 
   checkAccount(accountId: string | undefined): void {
@@ -241,7 +159,7 @@ export class LocalCloudflareCore {
 
   zone(zoneId: string): Zone {
     if (!/^[0-9a-f]{32}$/.test(zoneId)) throw Errors.badIdentifier(`/zones/${zoneId}`);
-    const z = this.store.data.zones.find((x) => x.id === zoneId);
+    const z = findZoneById(this.store, zoneId);
     if (!z) throw Errors.zoneNotFound();
     return z;
   }
@@ -333,38 +251,4 @@ export class LocalCloudflareCore {
   userDetails() {
     return { id: LOCAL_USER_ID, email: LOCAL_USER_EMAIL, accountName: LOCAL_ACCOUNT_NAME };
   }
-}
-
-function makeZone(id: string, name: string, created: string, status: NonNullable<Zone['status']> = 'active'): Zone {
-  return {
-    id,
-    name,
-    status,
-    paused: false,
-    type: 'full',
-    development_mode: 0,
-    name_servers: ['ada.ns.cloudflare.com', 'bob.ns.cloudflare.com'],
-    original_name_servers: null,
-    original_registrar: null,
-    original_dnshost: null,
-    created_on: created,
-    modified_on: created,
-    activated_on: status === 'active' ? created : null,
-    meta: { step: 2, custom_certificate_quota: 0, page_rule_quota: 3, phishing_detected: false },
-    owner: { id: LOCAL_USER_ID, type: 'user', name: LOCAL_USER_EMAIL },
-    account: { id: LOCAL_ACCOUNT_ID, name: LOCAL_ACCOUNT_NAME },
-    permissions: ['#dns_records:edit', '#dns_records:read', '#zone:read', '#worker:edit', '#worker:read'],
-    plan: {
-      id: '0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee',
-      name: 'Free Website',
-      price: 0,
-      currency: 'USD',
-      frequency: '',
-      is_subscribed: false,
-      can_subscribe: false,
-      legacy_id: 'free',
-      legacy_discount: false,
-      externally_managed: false,
-    },
-  };
 }

@@ -4,6 +4,7 @@ import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
+import { addDnsRecord, findDnsRecord, removeDnsRecord, replaceDnsRecord, zoneDnsRecords } from '../zones/model.ts';
 
 const READ = ['DNS Read', 'DNS Write'];
 const WRITE = ['DNS Write'];
@@ -52,7 +53,7 @@ function validate(input: RecordInput, zoneName: string): Required<Pick<RecordInp
 }
 
 function conflicts(ctx: Ctx, zoneId: string, rec: { type: string; name: string; content: string }, exceptId?: string): void {
-  const others = ctx.core.store.data.dnsRecords.filter((e) => e.zoneId === zoneId && e.record.id !== exceptId && e.record.name === rec.name);
+  const others = zoneDnsRecords(ctx.core.store, zoneId).filter((e) => e.record.id !== exceptId && e.record.name === rec.name);
   for (const { record: o } of others) {
     if (o.type === rec.type && (o.content ?? '') === rec.content) throw Errors.dnsIdentical();
   }
@@ -90,7 +91,7 @@ function build(id: string, v: ReturnType<typeof validate>, created: string, modi
 }
 
 function findRecord(ctx: Ctx, zoneId: string) {
-  const entry = ctx.core.store.data.dnsRecords.find((e) => e.zoneId === zoneId && e.record.id === ctx.params.dns_record_id);
+  const entry = findDnsRecord(ctx.core.store, zoneId, ctx.params.dns_record_id!);
   if (!entry) throw Errors.dnsRecordNotFound();
   return entry;
 }
@@ -121,8 +122,7 @@ export const dnsRoutes: RouteDef[] = [
       const q2 = q;
       const type = q.get('type');
       const proxied = q.get('proxied');
-      const records = ctx.core.store.data.dnsRecords
-        .filter((e) => e.zoneId === zone.id)
+      const records = zoneDnsRecords(ctx.core.store, zone.id)
         .map((e) => e.record)
         .filter((r) => (!type || r.type === type.toUpperCase()) && stringMatch(r.name, q2, 'name') && stringMatch(r.content ?? '', q, 'content'))
         .filter((r) => proxied === null || String(r.proxied) === proxied);
@@ -147,8 +147,7 @@ export const dnsRoutes: RouteDef[] = [
       conflicts(ctx, zone.id, v);
       const now = ctx.core.isoNow();
       const record = build(hexId(), v, now, now);
-      ctx.core.store.data.dnsRecords.push({ zoneId: zone.id, record });
-      ctx.core.persist();
+      addDnsRecord(ctx.core.store, { zoneId: zone.id, record });
       return { result: record };
     },
   },
@@ -175,9 +174,7 @@ export const dnsRoutes: RouteDef[] = [
       };
       const v = validate(merged, zone.name);
       conflicts(ctx, zone.id, v, cur.id);
-      entry.record = build(cur.id, v, cur.created_on, ctx.core.isoNow());
-      ctx.core.persist();
-      return { result: entry.record };
+      return { result: replaceDnsRecord(ctx.core.store, entry, build(cur.id, v, cur.created_on, ctx.core.isoNow())) };
     },
   },
   {
@@ -190,9 +187,7 @@ export const dnsRoutes: RouteDef[] = [
       const entry = findRecord(ctx, zone.id);
       const v = validate(ctx.json<RecordInput>(), zone.name);
       conflicts(ctx, zone.id, v, entry.record.id);
-      entry.record = build(entry.record.id, v, entry.record.created_on, ctx.core.isoNow());
-      ctx.core.persist();
-      return { result: entry.record };
+      return { result: replaceDnsRecord(ctx.core.store, entry, build(entry.record.id, v, entry.record.created_on, ctx.core.isoNow())) };
     },
   },
   {
@@ -203,8 +198,7 @@ export const dnsRoutes: RouteDef[] = [
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
       const entry = findRecord(ctx, zone.id);
-      ctx.core.store.data.dnsRecords = ctx.core.store.data.dnsRecords.filter((e) => e !== entry);
-      ctx.core.persist();
+      removeDnsRecord(ctx.core.store, entry);
       return { result: { id: entry.record.id } };
     },
   },

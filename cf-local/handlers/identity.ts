@@ -8,6 +8,7 @@ import type { LocalCloudflareCore } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { TokenRecord } from '../state.ts';
+import { listZones } from '../zones/model.ts';
 
 function verifyResult(core: LocalCloudflareCore, t: TokenRecord): TokenVerifyResponse {
   const r: TokenVerifyResponse = { id: t.id, status: core.tokenStatus(t) };
@@ -216,7 +217,7 @@ export const identityRoutes: RouteDef[] = [
       const name = q.get('name') ?? q.get('name.exact');
       const status = q.get('status');
       const account = q.get('account.id');
-      let zones: Zone[] = ctx.core.store.data.zones;
+      let zones: Zone[] = [...listZones(ctx.core.store)];
       if (name) zones = zones.filter((z) => z.name === name.toLowerCase());
       if (status) zones = zones.filter((z) => z.status === status);
       if (account) zones = zones.filter((z) => z.account.id === account);
