@@ -79,7 +79,7 @@ function withPendingEntry(snap: KvSnapshot, args: AnnounceVersionArgs, at: strin
 /**
  * Before the custom domain of an app with nothing live is attached: the version this deploy
  * brings up goes into the versions list as `pending`, with its deployment URL, so the router can
- * send the certificate authority's validation request there (router-worker/src/validation.ts).
+ * send the certificate authority's validation request there (router-worker/src/certificate-validation.ts).
  * One read, and one write unless the entry is already there.
  */
 export async function announcePendingVersion(ctx: Ctx, args: AnnounceVersionArgs): Promise<{ announced: boolean }> {

@@ -17,7 +17,7 @@ export const ADMIN_PREFIX = '/__admin/';
  */
 export async function handleAdmin(request: Request, url: URL, env: Env, config: RouterConfig): Promise<Response> {
   try {
-    return await admin(request, url, env, config);
+    return await routeAdminRequest(request, url, env, config);
   } catch (error) {
     // KV reads failing (an outage): nothing was written, the caller may retry.
     console.error(`nextdeploy-router: admin ${url.pathname} failed: ${String(error)}`);
@@ -25,7 +25,7 @@ export async function handleAdmin(request: Request, url: URL, env: Env, config: 
   }
 }
 
-async function admin(request: Request, url: URL, env: Env, config: RouterConfig): Promise<Response> {
+async function routeAdminRequest(request: Request, url: URL, env: Env, config: RouterConfig): Promise<Response> {
   const refusal = await refuseUnauthorized(request, env.ADMIN_TOKEN);
   if (refusal !== null) return refusal;
   const action = url.pathname.slice(ADMIN_PREFIX.length);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRouterConfig } from './config.ts';
-import { appForHost, appFromHostname } from './host.ts';
+import { cachedAppForHost, appFromHostname } from './host.ts';
 
 const DOMAIN = 'apps.nextdeploy.test';
 
@@ -25,13 +25,13 @@ describe('host → app', () => {
     ['', null],
   ])('%s → %s', (host, app) => {
     expect(appFromHostname(host, DOMAIN)).toBe(app);
-    expect(appForHost(host, DOMAIN)).toBe(app);
-    expect(appForHost(host, DOMAIN)).toBe(app);
+    expect(cachedAppForHost(host, DOMAIN)).toBe(app);
+    expect(cachedAppForHost(host, DOMAIN)).toBe(app);
   });
 
   it('remembers per apps domain', () => {
-    expect(appForHost('shop.apps.one.test', 'apps.one.test')).toBe('shop');
-    expect(appForHost('shop.apps.one.test', 'apps.two.test')).toBeNull();
+    expect(cachedAppForHost('shop.apps.one.test', 'apps.one.test')).toBe('shop');
+    expect(cachedAppForHost('shop.apps.one.test', 'apps.two.test')).toBeNull();
   });
 });
 

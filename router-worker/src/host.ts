@@ -20,7 +20,7 @@ const MAX_REMEMBERED_HOSTS = 1000;
 const remembered = new Map<string, string | null>();
 
 /** {@link appFromHostname}, remembered per isolate: the hot path skips the schema check. */
-export function appForHost(hostname: string, appsDomain: string): string | null {
+export function cachedAppForHost(hostname: string, appsDomain: string): string | null {
   const key = `${appsDomain} ${hostname}`;
   let app = remembered.get(key);
   if (app === undefined) {

@@ -1,10 +1,10 @@
 import { ADMIN_PREFIX, handleAdmin } from './admin.ts';
 import { routerConfig } from './config.ts';
 import { failure, RouterFailure } from './failures.ts';
-import { appForHost } from './host.ts';
+import { cachedAppForHost } from './host.ts';
 import { lookupApp } from './lookup.ts';
 import { isCertificateValidationPath, proxyRequest } from './proxy.ts';
-import { forwardValidation } from './validation.ts';
+import { forwardCertificateValidation } from './certificate-validation.ts';
 
 /**
  * The nextdeploy router. `/__health` and `/__admin/*` are the router's own on every host;
@@ -19,12 +19,12 @@ async function fetch(request: Request, env: Env, ctx: ExecutionContext): Promise
   const config = routerConfig(env);
   if (url.pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(request, url, env, config);
 
-  const app = appForHost(url.hostname, config.appsDomain);
+  const app = cachedAppForHost(url.hostname, config.appsDomain);
   if (app === null) return failure(404, RouterFailure.unknownHost, 'Not found: this host is not an app served by this router.');
   const found = await lookupApp(env.ROUTES, app, config, (p) => ctx.waitUntil(p));
   switch (found.kind) {
     case 'missing':
-      if (isCertificateValidationPath(url.pathname)) return forwardValidation(request, url, env.ROUTES, app);
+      if (isCertificateValidationPath(url.pathname)) return forwardCertificateValidation(request, url, env.ROUTES, app);
       return failure(404, RouterFailure.appNotFound, `Not found: app "${app}" has no live version.`);
     case 'corrupt':
       // The app exists but its live record cannot be trusted: a gateway fault, not a missing page.

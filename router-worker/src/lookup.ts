@@ -76,7 +76,7 @@ async function refresh(kv: KVNamespace, app: string, config: RouterConfig, previ
     }
     return { kind: 'unavailable', reason: String(error) };
   }
-  const result = previous !== undefined && previous.raw === raw ? previous.result : interpret(app, raw);
+  const result = previous !== undefined && previous.raw === raw ? previous.result : resultFromActiveRecord(app, raw);
   cache.delete(app);
   if (config.isolateCacheMs > 0) {
     cache.set(app, { result, raw, expiresAt: Date.now() + config.isolateCacheMs });
@@ -86,7 +86,7 @@ async function refresh(kv: KVNamespace, app: string, config: RouterConfig, previ
 }
 
 /** Turns a KV value into a lookup result; never throws. */
-export function interpret(app: string, raw: string | null): LookupResult {
+export function resultFromActiveRecord(app: string, raw: string | null): LookupResult {
   if (raw === null) return { kind: 'missing' };
   let json: unknown;
   try {

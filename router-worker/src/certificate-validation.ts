@@ -37,7 +37,7 @@ export function pendingValidationTable(app: string, raw: string | null): RouteTa
 }
 
 /** The validation request of an app without a live record, to its pending deployment or a 404. */
-export async function forwardValidation(request: Request, url: URL, kv: KVNamespace, app: string): Promise<Response> {
+export async function forwardCertificateValidation(request: Request, url: URL, kv: KVNamespace, app: string): Promise<Response> {
   let raw: string | null;
   try {
     raw = await kv.get(kvKeys.versions(app), { type: 'text' });
