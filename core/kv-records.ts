@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { appNameSchema, routePathSchema, versionSchema, type Metadata } from './metadata.ts';
 
 /**
- * Workers KV layout (DESIGN.md). A version's own keys are immutable once written; the live
+ * Workers KV layout (docs/design.md). A version's own keys are immutable once written; the live
  * version is one record, so a flip or a rollback is one KV write and a request one KV read.
  */
 export const kvKeys = {

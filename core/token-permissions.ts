@@ -9,7 +9,7 @@
 import { OPERATION_PERMISSIONS, type OperationPermission, type PermissionGroupName } from './permissions.generated.ts';
 import { dashboardName } from './dashboard-permissions.ts';
 
-/** The runbook's steps that call the Cloudflare API (DESIGN.md "The runbook"). */
+/** The runbook's steps that call the Cloudflare API (docs/design.md "The runbook"). */
 export const RUNBOOK_STEPS = [
   'preflight',
   'trigger-deployment',
