@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import { APP_SEARCH_ATTRIBUTE } from '../core/search-attributes.ts';
+import { cloudflareIdSchema, pagesProjectSchema } from '../core/identifiers.ts';
 import { appNameSchema } from '../core/metadata.ts';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
 import type { RetentionInput } from './retention.ts';
@@ -14,14 +15,12 @@ export function retentionScheduleId(app: string): string {
   return `retention-${app}`;
 }
 
-const hex32 = (name: string) => z.string().regex(/^[0-9a-f]{32}$/, { error: `${name} must be 32 hex digits` });
-
 /** The retention workflow's input, validated before it enters a schedule (and every history after). */
 export const retentionInputSchema = z.object({
   app: appNameSchema,
-  accountId: hex32('accountId'),
-  kvNamespaceId: hex32('kvNamespaceId'),
-  pagesProject: z.string().regex(/^[a-z0-9][a-z0-9-]{0,57}$/, { error: 'pagesProject must be a Pages project name' }),
+  accountId: cloudflareIdSchema('account id'),
+  kvNamespaceId: cloudflareIdSchema('KV namespace id'),
+  pagesProject: pagesProjectSchema,
   keep: z.number().int().min(1, { error: 'keep must be at least 1 (live and previous are kept in any case)' }).max(1000),
   minAgeMs: z.number().int().min(0).optional(),
   maxDeletions: z.number().int().min(1).max(1000).optional(),
