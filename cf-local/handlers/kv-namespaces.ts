@@ -6,6 +6,7 @@ import type { Namespace } from 'cloudflare/resources/kv/namespaces/namespaces';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
+import { addKvNamespace, findKvNamespace, kvTitleTaken, listKvNamespaces, removeKvNamespace, renameKvNamespace } from '../kv/namespaces.ts';
 import { kvOf } from '../kv/rules.ts';
 
 export const READ = ['Workers KV Storage Read', 'Workers KV Storage Write'];
@@ -16,7 +17,7 @@ export const BASE = '/accounts/{account_id}/storage/kv/namespaces';
 /** The namespace named in the path, in the account named in the path (404 if unknown). */
 export function namespace(ctx: Ctx): Namespace {
   ctx.core.checkAccount(ctx.params.account_id);
-  const ns = ctx.core.store.data.kvNamespaces.find((n) => n.id === ctx.params.namespace_id);
+  const ns = findKvNamespace(ctx.core, ctx.params.namespace_id!);
   if (!ns) throw Errors.kvNamespaceNotFound();
   return ns;
 }
@@ -32,7 +33,7 @@ export const kvNamespaceRoutes: RouteDef[] = [
       ctx.core.checkAccount(ctx.params.account_id);
       const order = ctx.query.get('order') ?? 'id';
       const dir = ctx.query.get('direction') === 'desc' ? -1 : 1;
-      const list = [...ctx.core.store.data.kvNamespaces].sort((a, b) => {
+      const list = [...listKvNamespaces(ctx.core)].sort((a, b) => {
         const ka = order === 'title' ? a.title : a.id;
         const kb = order === 'title' ? b.title : b.id;
         return ka < kb ? -dir : ka > kb ? dir : 0;
@@ -49,12 +50,8 @@ export const kvNamespaceRoutes: RouteDef[] = [
       ctx.core.checkAccount(ctx.params.account_id);
       const { title } = ctx.json<{ title?: string }>();
       if (typeof title !== 'string' || title.trim() === '') throw new CfApiError(400, { code: 10019, message: 'title is required' });
-      if (ctx.core.store.data.kvNamespaces.some((n) => n.title === title)) throw Errors.kvNamespaceTitleExists();
-      const ns: Namespace = { id: hexId(), title, supports_url_encoding: true };
-      ctx.core.store.data.kvNamespaces.push(ns);
-      await ctx.core.syncRuntime();
-      ctx.core.persist();
-      return { result: ns };
+      if (kvTitleTaken(ctx.core, title)) throw Errors.kvNamespaceTitleExists();
+      return { result: await addKvNamespace(ctx.core, { id: hexId(), title, supports_url_encoding: true }) };
     },
   },
   {
@@ -73,10 +70,8 @@ export const kvNamespaceRoutes: RouteDef[] = [
       const ns = namespace(ctx);
       const { title } = ctx.json<{ title?: string }>();
       if (typeof title !== 'string' || title === '') throw new CfApiError(400, { code: 10019, message: 'title is required' });
-      if (ctx.core.store.data.kvNamespaces.some((n) => n.title === title && n.id !== ns.id)) throw Errors.kvNamespaceTitleExists();
-      ns.title = title;
-      ctx.core.persist();
-      return { result: ns };
+      if (kvTitleTaken(ctx.core, title, ns.id)) throw Errors.kvNamespaceTitleExists();
+      return { result: renameKvNamespace(ctx.core, ns, title) };
     },
   },
   {
@@ -94,9 +89,7 @@ export const kvNamespaceRoutes: RouteDef[] = [
         await Promise.all(page.keys.map((k) => kv.delete(k.name)));
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor);
-      ctx.core.store.data.kvNamespaces = ctx.core.store.data.kvNamespaces.filter((n) => n !== ns);
-      await ctx.core.syncRuntime();
-      ctx.core.persist();
+      await removeKvNamespace(ctx.core, ns);
       return { result: {} };
     },
   },

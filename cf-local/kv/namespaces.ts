@@ -1,0 +1,40 @@
+/**
+ * The account's KV namespaces as named operations (the values live in Miniflare's KV storage, see
+ * rules.ts). Adding or removing one re-applies the runtime first, so a Worker bound to the
+ * namespace sees it before the state on disk says it exists.
+ */
+import type { Namespace } from 'cloudflare/resources/kv/namespaces/namespaces';
+import type { LocalCloudflareCore } from '../account-model.ts';
+
+export function listKvNamespaces(core: LocalCloudflareCore): readonly Namespace[] {
+  return core.store.data.kvNamespaces;
+}
+
+export function findKvNamespace(core: LocalCloudflareCore, id: string): Namespace | undefined {
+  return core.store.data.kvNamespaces.find((n) => n.id === id);
+}
+
+/** True when another namespace (not `exceptId`) already has this title; titles are unique per account. */
+export function kvTitleTaken(core: LocalCloudflareCore, title: string, exceptId?: string): boolean {
+  return core.store.data.kvNamespaces.some((n) => n.title === title && n.id !== exceptId);
+}
+
+export async function addKvNamespace(core: LocalCloudflareCore, ns: Namespace): Promise<Namespace> {
+  core.store.data.kvNamespaces.push(ns);
+  await core.syncRuntime();
+  core.persist();
+  return ns;
+}
+
+export function renameKvNamespace(core: LocalCloudflareCore, ns: Namespace, title: string): Namespace {
+  ns.title = title;
+  core.persist();
+  return ns;
+}
+
+/** Forgets the namespace (the caller empties its values first). */
+export async function removeKvNamespace(core: LocalCloudflareCore, ns: Namespace): Promise<void> {
+  core.store.data.kvNamespaces = core.store.data.kvNamespaces.filter((n) => n !== ns);
+  await core.syncRuntime();
+  core.persist();
+}
