@@ -21,7 +21,7 @@ import { runSteps, step, type Compensation } from './runbook.ts';
 import { Saga, describeError } from './saga.ts';
 
 /**
- * The deploy runbook of DESIGN.md as one durable workflow (id `deploy-<app>`): preflight,
+ * The deploy runbook of docs/design.md as one durable workflow (id `deploy-<app>`): preflight,
  * Pages deployment, build, DNS, custom domain, version keys, flip, checks, bake. Every mutating
  * step registers its compensation; a failure, a `rollback` signal or a cancellation runs them
  * in reverse. Returns `live` or `rolled_back`; ends Failed (with the failure type) for `failed`
