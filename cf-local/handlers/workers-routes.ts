@@ -2,10 +2,10 @@
 import type { RouteCreateResponse } from 'cloudflare/resources/workers/routes';
 import type { LocalCloudflareCore } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
-import { hexId } from '../http.ts';
 import type { RouteDef } from '../api-routes.ts';
 import type { RouteRecord } from '../state.ts';
-import { addRoute } from '../workers/model.ts';
+import { addRoute, findRoute, listRoutes, removeRoute, replaceScriptRoutes, updateRoute } from '../workers/model.ts';
+import { findZoneById, findZoneByName, zoneForHostname } from '../zones/model.ts';
 import { S, scriptOf } from './workers-scripts.ts';
 
 const ROUTES_READ = ['Workers Routes Read', 'Workers Routes Write'];
@@ -17,7 +17,7 @@ function routeView(r: RouteRecord): RouteCreateResponse {
 }
 
 function scriptRouteView(core: LocalCloudflareCore, r: RouteRecord) {
-  const zone = core.store.data.zones.find((z) => z.id === r.zoneId);
+  const zone = findZoneById(core.store, r.zoneId);
   return { id: r.id, pattern: r.pattern, script: r.script, zone_id: r.zoneId, zone_name: zone?.name };
 }
 
@@ -31,7 +31,7 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
-      return { result: ctx.core.store.data.routes.filter((r) => r.script === s.id).map((r) => scriptRouteView(ctx.core, r)) };
+      return { result: listRoutes(ctx.core, { script: s.id }).map((r) => scriptRouteView(ctx.core, r)) };
     },
   },
   {
@@ -47,15 +47,11 @@ export const workersRouteRoutes: RouteDef[] = [
         const pattern = String(w.pattern ?? '');
         if (w.custom_domain) throw new CfApiError(400, { code: 10022, message: 'Custom domains for Workers are not emulated; use a route pattern.' });
         const host = pattern.replace(/^https?:\/\//, '').split('/')[0]!.replace(/^\*\.?/, '');
-        const zone = ctx.core.store.data.zones.find((z) => (w.zone_id ? z.id === w.zone_id : w.zone_name ? z.name === w.zone_name : host === z.name || host.endsWith(`.${z.name}`)));
+        const zone = w.zone_id ? findZoneById(ctx.core.store, w.zone_id) : w.zone_name ? findZoneByName(ctx.core.store, w.zone_name) : zoneForHostname(ctx.core.store, host);
         if (!zone) throw new CfApiError(400, { code: 10022, message: `Could not find a zone for route pattern "${pattern}".` });
         return { pattern, zoneId: zone.id };
       });
-      const d = ctx.core.store.data;
-      d.routes = d.routes.filter((r) => r.script !== s.id && !resolved.some((x) => x.pattern === r.pattern && x.zoneId === r.zoneId));
-      const added = resolved.map((x) => ({ id: hexId(), zoneId: x.zoneId, pattern: x.pattern, script: s.id }));
-      d.routes.push(...added);
-      ctx.core.persist();
+      const added = replaceScriptRoutes(ctx.core, s.id, resolved);
       return { result: added.map((r) => scriptRouteView(ctx.core, r)) };
     },
   },
@@ -67,7 +63,7 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_READ,
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
-      return { result: ctx.core.store.data.routes.filter((r) => r.zoneId === zone.id).map(routeView) };
+      return { result: listRoutes(ctx.core, { zoneId: zone.id }).map(routeView) };
     },
   },
   {
@@ -88,7 +84,7 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_READ,
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = ctx.core.store.data.routes.find((x) => x.zoneId === zone.id && x.id === ctx.params.route_id);
+      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
       return { result: routeView(r) };
     },
@@ -100,13 +96,10 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_WRITE,
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = ctx.core.store.data.routes.find((x) => x.zoneId === zone.id && x.id === ctx.params.route_id);
+      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
       const body = ctx.json<{ pattern?: string; script?: string }>();
-      if (body.pattern) r.pattern = body.pattern;
-      if (body.script !== undefined) r.script = body.script || undefined;
-      ctx.core.persist();
-      return { result: routeView(r) };
+      return { result: routeView(updateRoute(ctx.core, r, body)) };
     },
   },
   {
@@ -116,10 +109,9 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_WRITE,
     handler: (ctx) => {
       const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = ctx.core.store.data.routes.find((x) => x.zoneId === zone.id && x.id === ctx.params.route_id);
+      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
-      ctx.core.store.data.routes = ctx.core.store.data.routes.filter((x) => x !== r);
-      ctx.core.persist();
+      removeRoute(ctx.core, r);
       return { result: { id: r.id } };
     },
   },

@@ -7,7 +7,7 @@ import type { LocalCloudflareCore } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { ScriptModule, ScriptRecord } from '../state.ts';
-import { moduleType, putScript, type UploadMetadata } from '../workers/model.ts';
+import { findScript, listScripts, moduleType, putScript, removeScript, type UploadMetadata } from '../workers/model.ts';
 
 export const SCRIPTS_READ = ['Workers Scripts Read', 'Workers Scripts Write'];
 export const SCRIPTS_WRITE = ['Workers Scripts Write'];
@@ -57,7 +57,7 @@ export function versionView(core: LocalCloudflareCore, s: ScriptRecord) {
 /** The script named in the path, in the account named in the path (404 if unknown). */
 export function scriptOf(ctx: Ctx): ScriptRecord {
   ctx.core.checkAccount(ctx.params.account_id);
-  const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+  const s = findScript(ctx.core, ctx.params.script_name!);
   if (!s) throw Errors.workerNotFound();
   return s;
 }
@@ -84,7 +84,7 @@ async function upload(ctx: Ctx) {
     modules.push({ name, type, base64: Buffer.from(await blob.arrayBuffer()).toString('base64') });
   }
   // keep_bindings: carry over bindings of those types from the previous version (wrangler uses it for secrets).
-  const prev = ctx.core.store.data.scripts.find((s) => s.id === ctx.params.script_name);
+  const prev = findScript(ctx.core, ctx.params.script_name!);
   if (prev && meta.keep_bindings?.length) {
     const names = new Set((meta.bindings ?? []).map((b) => b.name));
     meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
@@ -104,7 +104,7 @@ export const workersScriptRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       ctx.core.checkAccount(ctx.params.account_id);
-      return { result: ctx.core.store.data.scripts.map(scriptView) };
+      return { result: listScripts(ctx.core).map(scriptView) };
     },
   },
   {
@@ -114,7 +114,7 @@ export const workersScriptRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       ctx.core.checkAccount(ctx.params.account_id);
-      const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+      const s = findScript(ctx.core, ctx.params.script_name!);
       if (!s) throw Errors.workerNotFound();
       const main = s.modules.find((m) => m.name === s.main_module)!;
       return { raw: { status: 200, headers: { 'content-type': 'application/javascript' }, body: Buffer.from(main.base64, 'base64') } };
@@ -127,7 +127,7 @@ export const workersScriptRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       ctx.core.checkAccount(ctx.params.account_id);
-      const s = ctx.core.store.data.scripts.find((x) => x.id === ctx.params.script_name);
+      const s = findScript(ctx.core, ctx.params.script_name!);
       if (!s) throw Errors.workerNotFound();
       return {
         result: {
@@ -148,10 +148,8 @@ export const workersScriptRoutes: RouteDef[] = [
     handler: async (ctx) => {
       ctx.core.checkAccount(ctx.params.account_id);
       const name = ctx.params.script_name!;
-      if (!ctx.core.store.data.scripts.some((s) => s.id === name)) throw Errors.workerNotFound();
-      ctx.core.store.data.scripts = ctx.core.store.data.scripts.filter((s) => s.id !== name);
-      await ctx.core.syncRuntime();
-      ctx.core.persist();
+      if (!findScript(ctx.core, name)) throw Errors.workerNotFound();
+      await removeScript(ctx.core, name);
       return { result: null };
     },
   },

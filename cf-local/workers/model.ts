@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { LocalCloudflareCore } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
+import { findKvNamespace } from '../kv/namespaces.ts';
 import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord } from '../state.ts';
 
 /** The `metadata` part of a script upload, as wrangler and the SDK send it. */
@@ -44,11 +45,11 @@ export async function putScript(core: LocalCloudflareCore, name: string, meta: U
   for (const b of bindings) {
     if (b.type === 'kv_namespace') {
       const id = String((b as { namespace_id?: string }).namespace_id ?? '');
-      if (!core.store.data.kvNamespaces.some((n) => n.id === id)) throw Errors.workerValidation(`KV namespace '${id}' is not valid. [code: 10041]`);
+      if (!findKvNamespace(core, id)) throw Errors.workerValidation(`KV namespace '${id}' is not valid. [code: 10041]`);
     }
   }
   const now = core.isoNow();
-  const existing = core.store.data.scripts.find((s) => s.id === name);
+  const existing = findScript(core, name);
   const rec: ScriptRecord = {
     id: name,
     created_on: existing?.created_on ?? now,
@@ -80,4 +81,53 @@ export function addRoute(core: LocalCloudflareCore, zoneId: string, pattern: str
   core.store.data.routes.push(rec);
   core.persist();
   return rec;
+}
+
+export function listScripts(core: LocalCloudflareCore): readonly ScriptRecord[] {
+  return core.store.data.scripts;
+}
+
+export function findScript(core: LocalCloudflareCore, name: string): ScriptRecord | undefined {
+  return core.store.data.scripts.find((s) => s.id === name);
+}
+
+/** Forgets the script and stops running it; its routes stay (the edge skips a route whose script is not running). */
+export async function removeScript(core: LocalCloudflareCore, name: string): Promise<void> {
+  core.store.data.scripts = core.store.data.scripts.filter((s) => s.id !== name);
+  await core.syncRuntime();
+  core.persist();
+}
+
+/** Routes of a zone, or (with `script`) of one script across zones. */
+export function listRoutes(core: LocalCloudflareCore, by: { zoneId?: string; script?: string }): RouteRecord[] {
+  return core.store.data.routes.filter((r) => (by.zoneId === undefined || r.zoneId === by.zoneId) && (by.script === undefined || r.script === by.script));
+}
+
+export function findRoute(core: LocalCloudflareCore, zoneId: string, routeId: string): RouteRecord | undefined {
+  return core.store.data.routes.find((r) => r.zoneId === zoneId && r.id === routeId);
+}
+
+export function updateRoute(core: LocalCloudflareCore, r: RouteRecord, patch: { pattern?: string; script?: string }): RouteRecord {
+  if (patch.pattern) r.pattern = patch.pattern;
+  if (patch.script !== undefined) r.script = patch.script || undefined;
+  core.persist();
+  return r;
+}
+
+export function removeRoute(core: LocalCloudflareCore, r: RouteRecord): void {
+  core.store.data.routes = core.store.data.routes.filter((x) => x !== r);
+  core.persist();
+}
+
+/**
+ * wrangler deploy's PUT of a script's routes: the script's old routes go, and so does any other
+ * route on one of the new patterns (a pattern belongs to one script).
+ */
+export function replaceScriptRoutes(core: LocalCloudflareCore, script: string, wanted: Array<{ pattern: string; zoneId: string }>): RouteRecord[] {
+  const d = core.store.data;
+  d.routes = d.routes.filter((r) => r.script !== script && !wanted.some((x) => x.pattern === r.pattern && x.zoneId === r.zoneId));
+  const added = wanted.map((x) => ({ id: hexId(), zoneId: x.zoneId, pattern: x.pattern, script }));
+  d.routes.push(...added);
+  core.persist();
+  return added;
 }

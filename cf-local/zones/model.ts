@@ -20,6 +20,11 @@ export function findZoneByName(store: Store, name: string): Zone | undefined {
   return store.data.zones.find((z) => z.name === name);
 }
 
+/** The zone a hostname lies in (the apex or a name below it), first match in creation order. */
+export function zoneForHostname(store: Store, host: string): Zone | undefined {
+  return store.data.zones.find((z) => host === z.name || host.endsWith(`.${z.name}`));
+}
+
 /** Records a new zone and saves. */
 export function insertZone(store: Store, zone: Zone): Zone {
   store.data.zones.push(zone);
