@@ -18,7 +18,7 @@ import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL
 import { controlHandler } from './control.ts';
 import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
 import { Edge } from './edge.ts';
-import { createProject } from './pages/model.ts';
+import { createProject } from './pages/projects.ts';
 import { addRoute, putScript, type UploadMetadata } from './workers/model.ts';
 import { hexId } from './http.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';

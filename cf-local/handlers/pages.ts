@@ -7,7 +7,8 @@ import { createHash } from 'node:crypto';
 import { CfApiError, Errors } from '../errors.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { DeploymentRecord, ProjectRecord } from '../state.ts';
-import { createProject, deploymentView, isLive, newDeployment, productionDeployment, projectView, startFunctions, stageState } from '../pages/model.ts';
+import { deploymentView, isLive, newDeployment, productionDeployment, startFunctions, stageState } from '../pages/model.ts';
+import { createProject, projectView } from '../pages/projects.ts';
 
 const READ = ['Pages Read', 'Pages Write'];
 const WRITE = ['Pages Write'];
