@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { outcome, startDeploy, testDeployInput } from '../faults/deploys.ts';
 import { startFaultStack, type FaultStack } from '../faults/harness.ts';
-import type { WorkerProcess } from '../faults/worker-process.ts';
+import type { WorkerProcess } from '../devstack/worker-process.ts';
 import { byOperation, childPids, cpuSeconds, deployedCorrectly, historyFacts, isPoll, maxInWindow, median, memoryMiB, table, tallyRequests, type Tally } from './deploy-lib.ts';
 import { DEFAULT_CALL_BUDGET } from '../activities/call-budget.ts';
 import { DEFAULT_RATE_LIMITS } from '../worker/create-worker.ts';

@@ -1,16 +1,12 @@
 import Cloudflare from 'cloudflare';
 import type { ApiToken } from '../core/api-token.ts';
+import { provisioningClient } from '../router-worker/provision.ts';
 import { CliError, EXIT } from './io.ts';
 
 /** The official SDK, pointed at `apiBaseUrl` (the local Cloudflare, or the real API by default). */
 export function cloudflareClient(token: ApiToken | string, apiBaseUrl?: string): Cloudflare {
-  return new Cloudflare({
-    apiToken: typeof token === 'string' ? token : token.value,
-    ...(apiBaseUrl ? { baseURL: apiBaseUrl } : {}),
-    // A CLI run is short and interactive: one retry, then say what failed.
-    maxRetries: 1,
-    timeout: 30_000,
-  });
+  // A CLI run is short and interactive: the provisioning settings (one retry) suit it.
+  return provisioningClient(typeof token === 'string' ? token : token.value, apiBaseUrl);
 }
 
 /**
@@ -31,28 +27,4 @@ export function cloudflareFailure(err: unknown, doing: string): CliError {
     return new CliError([`${doing}: Cloudflare answered ${status}${codes ? ` (${codes})` : ''}.${hint}`], status === 401 || status === 403 ? EXIT.USAGE : EXIT.FAILED);
   }
   return new CliError([`${doing}: ${err instanceof Error ? err.message : String(err)}`], EXIT.UNAVAILABLE);
-}
-
-/** The title of the KV namespace holding the route table. */
-export const KV_NAMESPACE_TITLE = 'nextdeploy-routes';
-
-/** Finds the namespace by title; creates it only if absent (so running twice changes nothing). */
-export async function ensureKvNamespace(client: Cloudflare, accountId: string, title = KV_NAMESPACE_TITLE): Promise<{ id: string; created: boolean }> {
-  for await (const ns of client.kv.namespaces.list({ account_id: accountId, per_page: 100 })) {
-    if (ns.title === title) return { id: ns.id, created: false };
-  }
-  const created = await client.kv.namespaces.create({ account_id: accountId, title });
-  return { id: created.id, created: true };
-}
-
-/** Creates the Pages project (production branch `main`) unless it exists. */
-export async function ensurePagesProject(client: Cloudflare, accountId: string, name: string): Promise<{ created: boolean }> {
-  try {
-    await client.pages.projects.get(name, { account_id: accountId });
-    return { created: false };
-  } catch (err) {
-    if ((err as { status?: number }).status !== 404) throw err;
-  }
-  await client.pages.projects.create({ account_id: accountId, name, production_branch: 'main' });
-  return { created: true };
 }

@@ -8,7 +8,8 @@ import { buildExampleApp, snapshotBuild } from '../devstack/example-app.ts';
 import { stateDir } from '../devstack/paths.ts';
 import { CliError, println, type CliIo } from './io.ts';
 import { metadataFromNextBuild, NextBuildError } from './next-metadata.ts';
-import { EMBEDDED_PAGES_PROJECT, type Settings } from './settings.ts';
+import { EMBEDDED_PAGES_PROJECT } from '../devstack/stack-file.ts';
+import type { Settings } from './settings.ts';
 
 /** Where the build comes from (a folder to upload, or a git branch Pages builds). */
 export type DeploySource = z.input<typeof deploySourceSchema>;

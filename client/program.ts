@@ -1,20 +1,6 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, println, type CliIo } from './io.ts';
 import { COMMANDS } from './commands/index.ts';
-
-/** One command of the CLI: its flags are declared on `command`, its work returns an exit code. */
-export interface CliCommand {
-  name: string;
-  summary: string;
-  /** Declares arguments, options and extra help on the commander command. */
-  configure(command: Command): void;
-  run(options: Record<string, unknown>, io: CliIo, command: Command): Promise<number>;
-}
-
-/** `--config <file>`, accepted by every command that reads configuration. */
-export function configOption(): Option {
-  return new Option('--config <file>', 'configuration file (default ./nextdeploy.config.json; env NEXTDEPLOY_CONFIG)');
-}
 
 /** Builds the program with every command of the registry; exit codes come back through `setExit`. */
 export function createProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -33,7 +19,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void): Comma
     spec.configure(command);
     command.action(async (...args: unknown[]) => {
       const cmd = args.at(-1) as Command;
-      setExit(await spec.run(cmd.opts(), io, cmd));
+      // The command's schema types its flags; commander only guarantees the declared option names.
+      setExit(await spec.run(spec.flags.parse(cmd.opts()), io, cmd));
     });
   }
   return program;

@@ -3,10 +3,8 @@ import path from 'node:path';
 import { ApiTokenError, readApiToken, type ApiToken } from '../core/api-token.ts';
 import { CONFIG_FILE_NAME, ConfigError, envOverrides, mergeLayers, parseConfig, type NextdeployConfig } from '../core/config.ts';
 import { LOCAL_ACCOUNT_ID, LOCAL_ZONE_ID, LOCAL_ZONE_NAME } from '../cf-local/constants.ts';
+import { EMBEDDED_PAGES_PROJECT } from '../devstack/stack-file.ts';
 import { CliError, EXIT, println, type CliIo } from './io.ts';
-
-/** The Pages project the embedded defaults deploy the example app to. */
-export const EMBEDDED_PAGES_PROJECT = 'nextdeploy-example';
 
 /**
  * Where the commands deploy:

@@ -1,16 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
-import { cloudflareClient, ensureKvNamespace, ensurePagesProject } from '../client/cloudflare.ts';
-import { EMBEDDED_PAGES_PROJECT } from '../client/settings.ts';
-import { deployRouter } from '../client/router-deploy.ts';
-import { readOrCreateSecret } from '../client/router-config.ts';
-import { PROJECT_ROOT, stateDir, tsxNodeArgs } from './paths.ts';
-import { removeStackInfo, stackPaths, writePrivateFile, writeStackInfo, type StackInfo } from './stack-file.ts';
+import { stateDir } from './paths.ts';
+import { startCloudflareWithRouter } from './stack.ts';
+import { spawnWorker, type WorkerTarget } from './worker-process.ts';
+import { EMBEDDED_PAGES_PROJECT, readOrCreateSecret, removeStackInfo, stackPaths, writePrivateFile, writeStackInfo, type StackInfo } from './stack-file.ts';
 import { startTemporalDevServer } from './temporal-dev-server.ts';
-import { startLocalCloudflare } from '../cf-local/index.ts';
 
 /** Options of {@link startEmbeddedStack}. */
 export interface EmbeddedStackOptions {
@@ -28,37 +23,6 @@ export interface RunningStack {
   /** Resolves when the worker exits on its own (a crash), with its exit code. */
   workerExited: Promise<number | null>;
   stop(): Promise<void>;
-}
-
-const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
-
-async function waitForPoller(address: string, namespace: string, worker: ChildProcess, timeoutMs: number): Promise<void> {
-  const connection = await Connection.connect({ address });
-  try {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (worker.exitCode !== null || worker.signalCode !== null) throw new Error(`the worker exited (code ${worker.exitCode ?? worker.signalCode}) before polling; see ${path.join(stackPaths().logs, 'worker.log')}`);
-      // taskQueueType 1 = TASK_QUEUE_TYPE_WORKFLOW: a worker that polls workflow tasks is up.
-      const answer = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name: TASK_QUEUE }, taskQueueType: 1 });
-      if ((answer.pollers ?? []).length > 0) return;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-    throw new Error(`the worker did not poll task queue ${TASK_QUEUE} within ${timeoutMs} ms; see its log`);
-  } finally {
-    await connection.close();
-  }
-}
-
-function stopChild(child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /**
@@ -87,29 +51,19 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
     stops.push(() => temporal.stop());
 
     let cloudflare: StackInfo['cloudflare'] = null;
-    const workerEnv: NodeJS.ProcessEnv = {
-      ...(options.env ?? process.env),
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: temporal.namespace,
-    };
+    let workerCloudflare: WorkerTarget['cloudflare'];
     if (options.cloudflareTarget === 'local') {
-      const cf = await startLocalCloudflare({ stateDir: paths.cfLocalState });
+      const local = await startCloudflareWithRouter({
+        stateDir: paths.cfLocalState,
+        // The deploy uploads to an existing project; a fresh local Cloudflare has none.
+        projects: [EMBEDDED_PAGES_PROJECT],
+        router: { adminToken: readOrCreateSecret(paths.routerAdminToken) },
+      });
+      const cf = local.cf;
       dropSignalHandlersAddedSince(signalHandlersBefore);
       stops.push(() => cf.stop());
       writePrivateFile(paths.localToken, `${cf.token}\n`);
-      const client = cloudflareClient(cf.token, cf.apiBaseUrl);
-      const kv = await ensureKvNamespace(client, cf.accountId);
-      // The deploy uploads to an existing project; a fresh local Cloudflare has none.
-      await ensurePagesProject(client, cf.accountId, EMBEDDED_PAGES_PROJECT);
-      const appsDomain = `apps.${cf.zone.name}`;
-      const router = await deployRouter(client, {
-        accountId: cf.accountId,
-        zoneId: cf.zone.id,
-        kvNamespaceId: kv.id,
-        appsDomain,
-        adminToken: readOrCreateSecret(paths.routerAdminToken),
-      });
-      log(`stack: router ${router.script} (route ${router.pattern} ${router.route})`);
+      log(`stack: router deployed (route *.${local.appsDomain}/*)`);
       cloudflare = {
         apiBaseUrl: cf.apiBaseUrl,
         edgeUrl: cf.edgeUrl,
@@ -117,26 +71,22 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         accountId: cf.accountId,
         zoneId: cf.zone.id,
         zoneName: cf.zone.name,
-        kvNamespaceId: kv.id,
-        appsDomain,
+        kvNamespaceId: local.kvNamespaceId,
+        appsDomain: local.appsDomain,
       };
-      for (const name of Object.keys(workerEnv)) if (name.startsWith('CLOUDFLARE_API_TOKEN')) delete workerEnv[name];
-      Object.assign(workerEnv, {
-        CLOUDFLARE_API_TOKEN_FILE: paths.localToken,
-        CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl,
-        CLOUDFLARE_BASE_URL: cf.apiBaseUrl,
-        CLOUDFLARE_ACCOUNT_ID: cf.accountId,
-        CLOUDFLARE_ZONE_ID: cf.zone.id,
-        // The app hostnames are not in DNS: the worker's checks connect to the local edge.
-        NEXTDEPLOY_EDGE_CONNECT_TO: new URL(cf.edgeUrl).host,
-      });
+      // The app hostnames are not in DNS: the worker's checks connect to the local edge.
+      workerCloudflare = { apiBaseUrl: cf.apiBaseUrl, tokenFile: paths.localToken, edgeConnectTo: local.edgeHost, accountId: cf.accountId, zoneId: cf.zone.id };
     }
 
-    const workerLog = openSync(path.join(paths.logs, 'worker.log'), 'a');
-    const worker = spawn(process.execPath, tsxNodeArgs(WORKER_MAIN), { cwd: PROJECT_ROOT, env: workerEnv, stdio: ['ignore', workerLog, workerLog] });
-    const workerExited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
-    stops.push(() => stopChild(worker));
-    await waitForPoller(temporal.address, temporal.namespace, worker, 90_000);
+    const worker = await spawnWorker({
+      temporalAddress: temporal.address,
+      namespace: temporal.namespace,
+      ...(workerCloudflare ? { cloudflare: workerCloudflare } : {}),
+      baseEnv: options.env ?? process.env,
+      logFile: path.join(paths.logs, 'worker.log'),
+    });
+    const workerExited = worker.exited.then((code) => (typeof code === 'number' ? code : null));
+    stops.push(() => worker.stop());
 
     const info: StackInfo = {
       schema: 1,
@@ -146,7 +96,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
       startedAt: new Date().toISOString(),
       temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl, pid: temporal.pid },
       cloudflare,
-      worker: { pid: worker.pid!, taskQueue: TASK_QUEUE },
+      worker: { pid: worker.pid, taskQueue: TASK_QUEUE },
       logDir: paths.logs,
     };
     writeStackInfo(info);

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 import { processAlive } from './file-lock.ts';
 import { stateDir } from './paths.ts';
+
+/** The Pages project the embedded stack creates and the embedded defaults deploy the example app to. */
+export const EMBEDDED_PAGES_PROJECT = 'nextdeploy-example';
 
 /**
  * `.nextdeploy/stack.json`: what the embedded stack runs and where, so the next command finds
@@ -124,4 +128,15 @@ export async function inspectStack(dir = stateDir()): Promise<StackState> {
     return { state: 'unhealthy', info, problem: `the local Cloudflare does not answer at ${info.cloudflare.apiBaseUrl}` };
   }
   return { state: 'running', info };
+}
+
+/** A secret generated once and kept in a 0600 file in the git-ignored state folder. */
+export function readOrCreateSecret(file: string): string {
+  if (existsSync(file)) {
+    const value = readFileSync(file, 'utf8').trim();
+    if (value) return value;
+  }
+  const value = randomBytes(24).toString('base64url');
+  writePrivateFile(file, `${value}\n`);
+  return value;
 }

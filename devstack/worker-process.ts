@@ -1,23 +1,31 @@
 /**
- * A real worker process (`tsx worker/main.ts`), so a fault test can SIGKILL it mid-step and start
- * another, as a crash in production would.
+ * A real worker process (`node --import tsx worker/main.ts`): the embedded stack's worker, and the
+ * fault suite's, which SIGKILLs it mid-step and starts another, as a crash in production would.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
-import { PROJECT_ROOT, tsxNodeArgs } from '../devstack/paths.ts';
+import { PROJECT_ROOT, tsxNodeArgs } from './paths.ts';
 
 const WORKER_MAIN = path.join(PROJECT_ROOT, 'worker', 'main.ts');
 
-/** Where the worker connects (filled in by the harness). */
+/** Where the worker connects (filled in by the stack that spawns it). */
 export interface WorkerTarget {
   temporalAddress: string;
   namespace: string;
-  apiBaseUrl: string;
-  edgeUrl: string;
-  tokenFile: string;
+  /** The local Cloudflare; absent when the worker's own environment names a real API and token. */
+  cloudflare?: {
+    apiBaseUrl: string;
+    tokenFile: string;
+    /** `host:port` the synthetic checks connect to (the app hostnames are not in DNS). */
+    edgeConnectTo: string;
+    accountId?: string;
+    zoneId?: string;
+  };
+  /** The environment the worker starts from (default: this process's, minus the project's settings). */
+  baseEnv?: NodeJS.ProcessEnv;
   logFile: string;
 }
 
@@ -46,9 +54,9 @@ export interface WorkerProcess {
   log(): string;
 }
 
-function baseEnv(): NodeJS.ProcessEnv {
+/** This process's environment without the project's own settings (a worker then gets exactly the ones given). */
+export function neutralEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  // The worker gets exactly the settings below, never the developer's own.
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(CLOUDFLARE_|NEXTDEPLOY_|TEMPORAL_|VITEST|NODE_OPTIONS)/.test(key)) continue;
     env[key] = value;
@@ -83,29 +91,31 @@ function tail(file: string): string {
   }
 }
 
+function workerEnv(target: WorkerTarget, tokenFile: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...(target.baseEnv ?? neutralEnv()), TEMPORAL_ADDRESS: target.temporalAddress, TEMPORAL_NAMESPACE: target.namespace };
+  const cf = target.cloudflare;
+  if (!cf) return env;
+  // The local Cloudflare's token replaces any the environment carries.
+  for (const name of Object.keys(env)) if (name.startsWith('CLOUDFLARE_API_TOKEN')) delete env[name];
+  return {
+    ...env,
+    CLOUDFLARE_API_TOKEN_FILE: tokenFile ?? cf.tokenFile,
+    CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl,
+    CLOUDFLARE_BASE_URL: cf.apiBaseUrl,
+    ...(cf.accountId ? { CLOUDFLARE_ACCOUNT_ID: cf.accountId } : {}),
+    ...(cf.zoneId ? { CLOUDFLARE_ZONE_ID: cf.zoneId } : {}),
+    NEXTDEPLOY_EDGE_CONNECT_TO: cf.edgeConnectTo,
+  };
+}
+
+/** Spawns a worker process and resolves once it polls the task queue (it is killed if it never does). */
 export async function spawnWorker(target: WorkerTarget, options: WorkerProcessOptions = {}): Promise<WorkerProcess> {
   const out = openSync(target.logFile, 'a');
   // `node --import tsx`, not the tsx CLI: the CLI runs the script in a second process, and a
   // SIGKILL of the first would leave the real worker running.
   const child = spawn(process.execPath, tsxNodeArgs(WORKER_MAIN), {
     cwd: PROJECT_ROOT,
-    env: {
-      ...baseEnv(),
-      TEMPORAL_ADDRESS: target.temporalAddress,
-      TEMPORAL_NAMESPACE: target.namespace,
-      CLOUDFLARE_API_TOKEN_FILE: options.tokenFile ?? target.tokenFile,
-      CLOUDFLARE_API_BASE_URL: target.apiBaseUrl,
-      CLOUDFLARE_BASE_URL: target.apiBaseUrl,
-      // Checks connect here (host:port) with the app's Host header: the harness's edge proxy.
-      NEXTDEPLOY_EDGE_CONNECT_TO: new URL(target.edgeUrl).host,
-      // The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
-      // budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
-      NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off',
-      NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off',
-      NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
-      NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
-      ...options.env,
-    },
+    env: { ...workerEnv(target, options.tokenFile), ...options.env },
     stdio: ['ignore', out, out],
   });
   closeSync(out);

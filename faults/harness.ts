@@ -12,18 +12,18 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { cloudflareClient } from '../client/cloudflare.ts';
-import { deployRouter } from '../client/router-deploy.ts';
-import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
-import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import type { Client } from '@temporalio/client';
+import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
+import { KV_NAMESPACE_TITLE } from '../router-worker/provision.ts';
+import { startCloudflareWithRouter, startTemporal, type TemporalStack } from '../devstack/stack.ts';
+import type { RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from '../devstack/worker-process.ts';
 import { startEdgeProxy, type EdgeProxy } from './edge-proxy.ts';
-import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from './worker-process.ts';
 
 /** The Pages project every fault-suite app deploys to (seeded, so no API call makes it). */
 export const FAULT_PROJECT = 'fault-proj';
 /** Title of the seeded KV namespace the router reads. */
-export const FAULT_KV_TITLE = 'nextdeploy-routes';
+export const FAULT_KV_TITLE = KV_NAMESPACE_TITLE;
 
 /** Options of {@link startFaultStack}. */
 export interface FaultStackOptions {
@@ -69,8 +69,30 @@ export interface FaultStack {
   stop(): Promise<void>;
 }
 
+/**
+ * The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
+ * budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
+ */
+const UNTHROTTLED_WORKER_ENV = {
+  NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off',
+  NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off',
+  NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
+  NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
+} as const;
+
 /** Short delays: builds of 5 × 30 ms stages, domains active after 150 ms. */
 export const FAST_TIMING = { buildStepMs: 30, directUploadStepMs: 20, domainActivationMs: 150 } as const;
+
+/**
+ * The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
+ * budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
+ */
+const UNTHROTTLED = {
+  NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off',
+  NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off',
+  NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
+  NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
+} as const;
 
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nextdeploy-faults-'));
@@ -84,42 +106,27 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
     stops.length = 0;
   };
   try {
-    const cf = await startLocalCloudflare({
+    const adminToken = randomBytes(24).toString('base64url');
+    const { cf, kvNamespaceId } = await startCloudflareWithRouter({
       token,
       timing: { ...FAST_TIMING, ...options.timing },
       rateLimit: options.rateLimit ?? { requests: 1_000_000, windowMs: 300_000 },
       ...(options.tokens ? { tokens: options.tokens } : {}),
-      seed: {
-        projects: [FAULT_PROJECT, ...(options.projects ?? [])].map((name) => ({ name })),
-        kvNamespaces: [{ title: FAULT_KV_TITLE }],
-      },
+      projects: [FAULT_PROJECT, ...(options.projects ?? [])],
+      router: { adminToken },
     });
     stops.push(() => cf.stop());
-    const kvNamespaceId = cf.state().kvNamespaces.find((n) => n.title === FAULT_KV_TITLE)!.id;
-    const adminToken = randomBytes(24).toString('base64url');
-    await deployRouter(cloudflareClient(token, cf.apiBaseUrl), {
-      accountId: cf.accountId,
-      zoneId: cf.zone.id,
-      kvNamespaceId,
-      appsDomain: `apps.${cf.zone.name}`,
-      adminToken,
-    });
 
     const edge = await startEdgeProxy(cf.edgeUrl);
     stops.push(() => edge.stop());
 
-    let temporal: RunningDevServer | undefined;
-    let connection: Connection | undefined;
-    let client: Client | undefined;
+    let temporalStack: TemporalStack | undefined;
     if (options.temporal ?? true) {
-      const startTemporal = () => startTemporalDevServer({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
-      // One retry: the free port it picked can be taken by another process before it binds.
-      temporal = await startTemporal().catch(() => startTemporal());
-      stops.push(() => temporal!.stop());
-      connection = await Connection.connect({ address: temporal.address });
-      stops.push(() => connection!.close());
-      client = new Client({ connection, namespace: temporal.namespace });
+      temporalStack = await startTemporal({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
+      stops.push(() => temporalStack!.stop());
     }
+    const temporal = temporalStack?.server;
+    const client = temporalStack?.client;
 
     const workers: WorkerProcess[] = [];
     stops.push(async () => {
@@ -146,12 +153,11 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
           {
             temporalAddress: temporal.address,
             namespace: temporal.namespace,
-            apiBaseUrl: cf.apiBaseUrl,
-            edgeUrl: edge.url,
-            tokenFile,
+            // Checks connect (host:port) with the app's Host header to the edge proxy.
+            cloudflare: { apiBaseUrl: cf.apiBaseUrl, tokenFile, edgeConnectTo: new URL(edge.url).host },
             logFile: path.join(dir, 'logs', `worker-${workers.length + 1}.log`),
           },
-          workerOptions,
+          { ...workerOptions, env: { ...UNTHROTTLED_WORKER_ENV, ...workerOptions.env } },
         );
         workers.push(worker);
         return worker;

@@ -12,7 +12,7 @@ import { deployFacts, failureType, outcome, startDeploy, testDeployInput } from 
 import { FAULT_PROJECT, startFaultStack, type FaultStack } from './harness.ts';
 import { KV_BULK } from './holds.ts';
 import { scanForToken } from './secrets.ts';
-import type { WorkerProcess } from './worker-process.ts';
+import type { WorkerProcess } from '../devstack/worker-process.ts';
 
 /** Every group a Direct Upload deploy with DNS and a custom domain needs, and reading itself. */
 const NEEDED = permissionTable([], { source: 'direct-upload', dns: true, customDomain: true }).map((r) => r.group);

@@ -1,9 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
-import { writePrivateFile } from '../devstack/stack-file.ts';
-import { ROUTER_COMPATIBILITY_DATE, ROUTER_SCRIPT_NAME } from './router-deploy.ts';
+import { fileURLToPath } from 'node:url';
+import { ROUTER_COMPATIBILITY_DATE, ROUTER_SCRIPT_NAME } from './provision.ts';
+
+const ROUTER_DIR = fileURLToPath(new URL('.', import.meta.url));
+const PROJECT_ROOT = path.resolve(ROUTER_DIR, '..');
 
 /** The router's wrangler config `init` writes beside the configuration file. */
 export const ROUTER_CONFIG_FILE = 'nextdeploy.router.jsonc';
@@ -13,7 +13,7 @@ export const ROUTER_CONFIG_FILE = 'nextdeploy.router.jsonc';
  * the zone, the apps domain. The admin token stays a secret (`wrangler secret put ADMIN_TOKEN`).
  */
 export function routerWranglerConfig(dir: string, values: { accountId: string; kvNamespaceId: string; zoneId: unknown; baseDomain: unknown }): string {
-  const main = path.relative(dir, path.join(PROJECT_ROOT, 'router-worker', 'src', 'index.ts'));
+  const main = path.relative(dir, path.join(ROUTER_DIR, 'src', 'index.ts'));
   const zoneId = typeof values.zoneId === 'string' && /^[0-9a-f]{32}$/.test(values.zoneId) ? values.zoneId : undefined;
   const baseDomain = typeof values.baseDomain === 'string' && !values.baseDomain.startsWith('REPLACE') ? values.baseDomain : undefined;
   const config = {
@@ -39,15 +39,4 @@ export function routerWranglerConfig(dir: string, values: { accountId: string; k
     `// npx wrangler secret put ADMIN_TOKEN -c ${ROUTER_CONFIG_FILE}.${zoneId && baseDomain ? '' : ' Fill in zoneId and baseDomain in nextdeploy.config.json and run init again to add the route.'}`,
   ];
   return `${header.join('\n')}\n${JSON.stringify(config, null, 2)}\n`;
-}
-
-/** A secret generated once and kept in a 0600 file in the git-ignored state folder. */
-export function readOrCreateSecret(file: string): string {
-  if (existsSync(file)) {
-    const value = readFileSync(file, 'utf8').trim();
-    if (value) return value;
-  }
-  const value = randomBytes(24).toString('base64url');
-  writePrivateFile(file, `${value}\n`);
-  return value;
 }

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import type Cloudflare from 'cloudflare';
+import Cloudflare from 'cloudflare';
 import { bundleWorker } from '../devstack/bundle-worker.ts';
+
+// Node-side provisioning of the router Worker into a Cloudflare account (the CLI's `init`, the
+// embedded stack, the fault suite). Not Worker code: router-worker/src is what runs in workerd.
 
 /** The router Worker's script name (as in router-worker/wrangler.jsonc). */
 export const ROUTER_SCRIPT_NAME = 'nextdeploy-router';
@@ -28,6 +31,8 @@ export interface RouterDeployOptions {
   appsDomain: string;
   /** Bearer token of the router's `/__admin/*` API (a secret binding; never logged). */
   adminToken: string;
+  /** How long an isolate keeps a route table (default 1000 ms; local tests use 0 so a flip shows at once). */
+  isolateCacheMs?: number;
 }
 
 /** What {@link deployRouter} did; `unchanged` when the same build and settings were already live. */
@@ -50,7 +55,7 @@ export async function deployRouter(client: Cloudflare, options: RouterDeployOpti
   const vars = {
     APPS_DOMAIN: options.appsDomain,
     CACHE_TTL_SECONDS: '60',
-    ISOLATE_CACHE_MS: '1000',
+    ISOLATE_CACHE_MS: String(options.isolateCacheMs ?? 1000),
     ALLOWED_TARGET_HOSTS: '*.pages.dev',
   };
   const fingerprint = createHash('sha256')
@@ -104,4 +109,36 @@ async function currentScript(client: Cloudflare, accountId: string): Promise<str
     if ((err as { status?: number }).status === 404) return undefined;
     throw err;
   }
+}
+
+/**
+ * The official SDK for provisioning, pointed at `apiBaseUrl` (the local Cloudflare, or the real
+ * API by default). Provisioning runs from a person's shell or a test: one retry, then say what failed.
+ */
+export function provisioningClient(apiToken: string, apiBaseUrl?: string): Cloudflare {
+  return new Cloudflare({ apiToken, ...(apiBaseUrl ? { baseURL: apiBaseUrl } : {}), maxRetries: 1, timeout: 30_000 });
+}
+
+/** The title of the KV namespace holding the route table (the router's `ROUTES` binding). */
+export const KV_NAMESPACE_TITLE = 'nextdeploy-routes';
+
+/** Finds the namespace by title; creates it only if absent (so running twice changes nothing). */
+export async function ensureKvNamespace(client: Cloudflare, accountId: string, title = KV_NAMESPACE_TITLE): Promise<{ id: string; created: boolean }> {
+  for await (const ns of client.kv.namespaces.list({ account_id: accountId, per_page: 100 })) {
+    if (ns.title === title) return { id: ns.id, created: false };
+  }
+  const created = await client.kv.namespaces.create({ account_id: accountId, title });
+  return { id: created.id, created: true };
+}
+
+/** Creates the Pages project (production branch `main`) unless it exists. */
+export async function ensurePagesProject(client: Cloudflare, accountId: string, name: string): Promise<{ created: boolean }> {
+  try {
+    await client.pages.projects.get(name, { account_id: accountId });
+    return { created: false };
+  } catch (err) {
+    if ((err as { status?: number }).status !== 404) throw err;
+  }
+  await client.pages.projects.create({ account_id: accountId, name, production_branch: 'main' });
+  return { created: true };
 }

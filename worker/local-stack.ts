@@ -1,10 +1,11 @@
 // A whole deploy stack on this machine: the local Cloudflare (with the router Worker on
 // `*.apps.nextdeploy.test`), a Temporal dev server and a nextdeploy worker. Used by the
 // integration tests and scripts/record-histories.ts; the CLI's embedded mode can use it too.
-import { bundleWorker } from '../devstack/bundle-worker.ts';
+import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
+import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
+import { startCloudflareWithRouter } from '../devstack/stack.ts';
 import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
 import { createCloudflareClient } from '../activities/cloudflare.ts';
 import { createNextdeployWorker } from './create-worker.ts';
@@ -39,11 +40,11 @@ export interface LocalDeployStackOptions {
 }
 
 export async function startLocalDeployStack(options: LocalDeployStackOptions = {}): Promise<LocalDeployStack> {
-  const cf = await startLocalCloudflare({
-    seed: {
-      projects: (options.projects ?? ['demo']).map((name) => ({ name, production_branch: 'main' })),
-      kvNamespaces: [{ title: 'nextdeploy-routes', id: LOCAL_ROUTES_NAMESPACE_ID }],
-    },
+  const { cf, edgeHost } = await startCloudflareWithRouter({
+    projects: options.projects ?? ['demo'],
+    kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID,
+    // Fresh reads: a flip shows at the next request (real KV takes up to 60 s).
+    router: options.router === false ? false : { adminToken: randomBytes(24).toString('base64url'), isolateCacheMs: 0 },
     ...(options.cloudflare ?? {}),
   });
   const stops: (() => Promise<unknown>)[] = [() => cf.stop()];
@@ -51,19 +52,6 @@ export async function startLocalDeployStack(options: LocalDeployStackOptions = {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    if (options.router !== false) {
-      await cf.deployWorker({
-        name: 'nextdeploy-router',
-        modules: [{ name: 'router.mjs', content: await bundleWorker() }],
-        bindings: [
-          { type: 'kv_namespace', name: 'ROUTES', namespace_id: LOCAL_ROUTES_NAMESPACE_ID },
-          { type: 'plain_text', name: 'APPS_DOMAIN', text: LOCAL_APPS_DOMAIN },
-          // Fresh reads: a flip shows at the next request (real KV takes up to 60 s).
-          { type: 'plain_text', name: 'ISOLATE_CACHE_MS', text: '0' },
-        ],
-        routes: [`*.${LOCAL_APPS_DOMAIN}/*`],
-      });
-    }
     const temporal = await startTemporalDevServer({ dbFilename: false, log: () => {} });
     stops.push(() => temporal.stop());
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
@@ -71,7 +59,6 @@ export async function startLocalDeployStack(options: LocalDeployStackOptions = {
     const connection = await Connection.connect({ address: temporal.address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
-    const edgeHost = new URL(cf.edgeUrl).host;
     const taskQueue = options.taskQueue ?? 'nextdeploy';
     if (options.worker === false) {
       return { cf, temporal, client, worker: undefined, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };

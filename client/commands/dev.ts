@@ -2,18 +2,25 @@ import type { Command } from 'commander';
 import { withFileLock } from '../../devstack/file-lock.ts';
 import { inspectStack, stackPaths } from '../../devstack/stack-file.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
-import { configOption, type CliCommand } from '../program.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { announceEmbedded, loadSettings } from '../settings.ts';
 import { describeStack } from '../stack.ts';
 
-export const devCommand: CliCommand = {
+/** The command's flags, as commander hands them over. */
+const devFlags = z.object({
+  config: z.string().optional(),
+});
+
+export const devCommand = defineCommand({
+  flags: devFlags,
   name: 'dev',
   summary: 'Run the embedded stack in the foreground (Temporal + Web UI, worker, local Cloudflare + router) until Ctrl-C',
   configure(command: Command) {
     command.addOption(configOption()).addHelpText('after', '\nState survives a restart: Temporal history in .nextdeploy/temporal.db, the local Cloudflare in .nextdeploy/cf-local/.');
   },
-  async run(options, io: CliIo) {
-    const settings = loadSettings(io, options as { config?: string });
+  async run(flags, io: CliIo) {
+    const settings = loadSettings(io, flags);
     if (settings.mode === 'embedded') announceEmbedded(io);
     const target = settings.mode === 'embedded' ? 'local' : 'api';
     const running = await inspectStack();
@@ -42,4 +49,4 @@ export const devCommand: CliCommand = {
     println(io.stdout, 'Stopped; state is kept for the next start.');
     return reason.code;
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../program.ts';
+import type { CliCommand } from '../command.ts';
 import { devCommand } from './dev.ts';
 import { initCommand } from './init.ts';
 import { metadataCommand } from './metadata.ts';

@@ -4,23 +4,26 @@ import type { Command } from 'commander';
 import { readApiToken } from '../../core/api-token.ts';
 import { CONFIG_FILE_NAME, envOverrides, mergeLayers, timeoutsSchema } from '../../core/config.ts';
 import { stateDir } from '../../devstack/paths.ts';
-import { stackPaths } from '../../devstack/stack-file.ts';
-import { cloudflareClient, cloudflareFailure, ensureKvNamespace, KV_NAMESPACE_TITLE } from '../cloudflare.ts';
+import { readOrCreateSecret, stackPaths } from '../../devstack/stack-file.ts';
+import { cloudflareClient, cloudflareFailure } from '../cloudflare.ts';
+import { ensureKvNamespace, KV_NAMESPACE_TITLE, deployRouter } from '../../router-worker/provision.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
-import { configOption, type CliCommand } from '../program.ts';
-import { deployRouter } from '../router-deploy.ts';
-import { readOrCreateSecret, routerWranglerConfig, ROUTER_CONFIG_FILE } from '../router-config.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
+import { routerWranglerConfig, ROUTER_CONFIG_FILE } from '../../router-worker/provision-config.ts';
 import { announceEmbedded } from '../settings.ts';
 
 /** Lines `init` makes sure `.gitignore` has: local state, the config, secrets files. */
 export const GITIGNORE_LINES = ['.nextdeploy/', CONFIG_FILE_NAME, 'nextdeploy.secrets.*', '.env', '.env.*'];
 
-interface InitFlags {
-  config?: string;
-  kvTitle?: string;
-  deployRouter?: boolean;
-  json?: boolean;
-}
+/** The command's flags, as commander hands them over. */
+const initFlags = z.object({
+  config: z.string().optional(),
+  kvTitle: z.string().optional(),
+  deployRouter: z.boolean().optional(),
+  json: z.boolean().optional(),
+});
+type InitFlags = z.infer<typeof initFlags>;
 
 type FileOutcome = 'created' | 'updated' | 'unchanged';
 
@@ -55,7 +58,8 @@ function ensureGitignore(dir: string): FileOutcome {
   return writeIfChanged(file, `${prefix}# nextdeploy: local state, configuration and secrets stay out of git\n${missing.join('\n')}\n`);
 }
 
-export const initCommand: CliCommand = {
+export const initCommand = defineCommand({
+  flags: initFlags,
   name: 'init',
   summary: 'Set up an account: create the KV namespace if absent, write the config template and the router\'s wrangler config, git-ignore config and secrets',
   configure(command: Command) {
@@ -66,8 +70,7 @@ export const initCommand: CliCommand = {
       .addOption(configOption())
       .addHelpText('after', '\nNeeds CLOUDFLARE_API_TOKEN (or _FILE) and the account id (CLOUDFLARE_ACCOUNT_ID or the config file).\nRunning it again changes nothing.');
   },
-  async run(options, io: CliIo) {
-    const flags = options as InitFlags;
+  async run(flags, io: CliIo) {
     const configFile = path.resolve(io.cwd, flags.config ?? io.env.NEXTDEPLOY_CONFIG ?? CONFIG_FILE_NAME);
     const dir = path.dirname(configFile);
     const token = readApiToken(io.env);
@@ -146,4 +149,4 @@ export const initCommand: CliCommand = {
     }
     return EXIT.OK;
   },
-};
+});

@@ -7,21 +7,25 @@ import { buildExampleApp } from '../../devstack/example-app.ts';
 import { stateDir } from '../../devstack/paths.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { metadataFromNextBuild, NextBuildError } from '../next-metadata.ts';
-import { configOption, type CliCommand } from '../program.ts';
-import { announceEmbedded, EMBEDDED_PAGES_PROJECT, loadSettings } from '../settings.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
+import { EMBEDDED_PAGES_PROJECT } from '../../devstack/stack-file.ts';
+import { announceEmbedded, loadSettings } from '../settings.ts';
 
 /** The default app of the embedded defaults (the README's quick start deploys it). */
 export const EMBEDDED_APP = 'app123';
 
-interface MetadataFlags {
-  app?: string;
-  version?: string;
-  project?: string;
-  nextDir?: string;
-  out?: string;
-  json?: boolean;
-  config?: string;
-}
+/** The command's flags, as commander hands them over. */
+const metadataFlags = z.object({
+  app: z.string().optional(),
+  version: z.string().optional(),
+  project: z.string().optional(),
+  nextDir: z.string().optional(),
+  out: z.string().optional(),
+  json: z.boolean().optional(),
+  config: z.string().optional(),
+});
+type MetadataFlags = z.infer<typeof metadataFlags>;
 
 /** Picks the app: the flag, else the only app of the configuration, else the embedded default. */
 export function defaultApp(flag: string | undefined, apps: string[] | 'embedded'): string {
@@ -31,7 +35,8 @@ export function defaultApp(flag: string | undefined, apps: string[] | 'embedded'
   throw new CliError([`--app is required: the configuration lists ${apps.length ? `several apps (${apps.join(', ')})` : 'no apps'}; name one, e.g. --app ${apps[0] ?? 'app123'}`]);
 }
 
-export const metadataCommand: CliCommand = {
+export const metadataCommand = defineCommand({
+  flags: metadataFlags,
   name: 'metadata',
   summary: 'Generate .nextdeploy/metadata.json (the route table of one version) from a Next.js build',
   configure(command: Command) {
@@ -45,8 +50,7 @@ export const metadataCommand: CliCommand = {
       .addOption(configOption())
       .addHelpText('after', '\nReads routes-manifest.json, prerender-manifest.json, app-path-routes-manifest.json and\nserver/pages-manifest.json. Targets are https://<project>.pages.dev; the deploy pins them to its own deployment.');
   },
-  async run(options, io: CliIo) {
-    const flags = options as MetadataFlags;
+  async run(flags, io: CliIo) {
     const settings = loadSettings(io, flags);
     let app: string;
     let project: string;
@@ -89,5 +93,5 @@ export const metadataCommand: CliCommand = {
     }
     return EXIT.OK;
   },
-};
+});
 

@@ -6,21 +6,25 @@ import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, rollbackSignal, rollbackW
 import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { liveVersionFromKv } from '../kv-read.ts';
-import { configOption, type CliCommand } from '../program.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { loadSettings } from '../settings.ts';
 import { connectTemporal, resolveTarget, webUiLink } from '../target.ts';
 import { defaultApp } from './metadata.ts';
 import { runningWorkflow } from './status.ts';
 
-interface RollbackFlags {
-  app?: string;
-  to?: string;
-  reason?: string;
-  json?: boolean;
-  config?: string;
-}
+/** The command's flags, as commander hands them over. */
+const rollbackFlags = z.object({
+  app: z.string().optional(),
+  to: z.string().optional(),
+  reason: z.string().optional(),
+  json: z.boolean().optional(),
+  config: z.string().optional(),
+});
+type RollbackFlags = z.infer<typeof rollbackFlags>;
 
-export const rollbackCommand: CliCommand = {
+export const rollbackCommand = defineCommand({
+  flags: rollbackFlags,
   name: 'rollback',
   summary: 'Roll an app back: signal the running deploy, or flip to the previous (or --to) version',
   configure(command: Command) {
@@ -32,8 +36,7 @@ export const rollbackCommand: CliCommand = {
       .addOption(configOption())
       .addHelpText('after', '\nExit 0 when the rollback took effect, 1 when it did not (the result says why), 3 when a rollback already runs.');
   },
-  async run(options, io: CliIo) {
-    const flags = options as RollbackFlags;
+  async run(flags, io: CliIo) {
     const json = Boolean(flags.json);
     const out = json ? io.stderr : io.stdout;
     const settings = loadSettings(io, flags);
@@ -118,4 +121,4 @@ export const rollbackCommand: CliCommand = {
       await temporal.close();
     }
   },
-};
+});

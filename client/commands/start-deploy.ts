@@ -6,17 +6,25 @@ import { deployInputFor, planDeploy, type DeployFlags } from '../deploy-plan.ts'
 import { liveVersionFromKv } from '../kv-read.ts';
 import { EXIT_INTERRUPTED, followWorkflow, rendererFor } from '../follow.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
-import { configOption, type CliCommand } from '../program.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { embeddedConfig, loadSettings } from '../settings.ts';
 import { connectTemporal, resolveTarget, webUiLink, type Target } from '../target.ts';
 import { LOCAL_ACCOUNT_ID } from '../../cf-local/constants.ts';
 import { describeRunning } from './running.ts';
 
-interface StartDeployFlags extends DeployFlags {
-  json?: boolean;
-  detach?: boolean;
-  config?: string;
-}
+/** The command's flags, as commander hands them over. */
+const startDeployFlags = z.object({
+  app: z.string(),
+  version: z.string().optional(),
+  metadata: z.string().optional(),
+  buildDir: z.string().optional(),
+  branch: z.string().optional(),
+  json: z.boolean().optional(),
+  detach: z.boolean().optional(),
+  config: z.string().optional(),
+});
+type StartDeployFlags = z.infer<typeof startDeployFlags>;
 
 /** What `--json` prints: one object, and nothing else on stdout. */
 export interface StartDeployJson {
@@ -56,7 +64,8 @@ export function appUrls(target: Target, hostname: string): { url: string; local:
   };
 }
 
-export const startDeployCommand: CliCommand = {
+export const startDeployCommand = defineCommand({
+  flags: startDeployFlags,
   name: 'start-deploy',
   summary: 'Deploy an app: start the deploy workflow and follow it until the new version is live (or rolled back)',
   configure(command: Command) {
@@ -77,8 +86,7 @@ export const startDeployCommand: CliCommand = {
         'the local Cloudflare, starting the embedded stack in the background (stop it with `npm run stop`).',
       ].join('\n'));
   },
-  async run(options, io: CliIo) {
-    const flags = options as unknown as StartDeployFlags;
+  async run(flags, io: CliIo) {
     const json = Boolean(flags.json);
     const out = json ? io.stderr : io.stdout;
     const settings = loadSettings(io, flags);
@@ -154,4 +162,4 @@ export const startDeployCommand: CliCommand = {
       await temporal.close();
     }
   },
-};
+});

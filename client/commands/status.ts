@@ -6,7 +6,8 @@ import { resolveApp } from '../../core/config.ts';
 import { cloudflareClient, cloudflareFailure } from '../cloudflare.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
 import { readAppState, type AppKvState } from '../kv-read.ts';
-import { configOption, type CliCommand } from '../program.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { describeStep, nameWidth, STATUS_SYMBOL } from '../render/steps.ts';
 import { loadSettings } from '../settings.ts';
 import { connectTemporal, resolveTarget, webUiLink, type Target } from '../target.ts';
@@ -36,7 +37,15 @@ export async function runningWorkflow(client: Client, target: Target, app: strin
   }
 }
 
-export const statusCommand: CliCommand = {
+/** The command's flags, as commander hands them over. */
+const statusFlags = z.object({
+  app: z.string().optional(),
+  json: z.boolean().optional(),
+  config: z.string().optional(),
+});
+
+export const statusCommand = defineCommand({
+  flags: statusFlags,
   name: 'status',
   summary: 'Show the live version, the versions with their states, and the running deploy\'s progress',
   configure(command: Command) {
@@ -104,4 +113,4 @@ export const statusCommand: CliCommand = {
     if (running.webUi) println(out, `Web UI: ${running.webUi}`);
     return EXIT.OK;
   },
-};
+});

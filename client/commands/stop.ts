@@ -3,7 +3,8 @@ import { processAlive } from '../../devstack/file-lock.ts';
 import { inspectStack, removeStackInfo } from '../../devstack/stack-file.ts';
 import { stateDir } from '../../devstack/paths.ts';
 import { EXIT, println, type CliIo } from '../io.ts';
-import type { CliCommand } from '../program.ts';
+import { defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { killGroup } from '../stack.ts';
 
 async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
@@ -15,7 +16,10 @@ async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
   return pids.every((pid) => !processAlive(pid));
 }
 
-export const stopCommand: CliCommand = {
+const stopFlags = z.object({});
+
+export const stopCommand = defineCommand({
+  flags: stopFlags,
   name: 'stop',
   summary: 'Stop the embedded stack (Temporal dev server, local Cloudflare, worker); its state is kept',
   configure(command: Command) {
@@ -52,4 +56,4 @@ export const stopCommand: CliCommand = {
     println(io.stdout, `Stopped. State is kept in ${stateDir()} (Temporal history, local Cloudflare); the next command starts the stack again.`);
     return EXIT.OK;
   },
-};
+});

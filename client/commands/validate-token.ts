@@ -2,21 +2,25 @@ import type { Command } from 'commander';
 import { describeMissing } from '../../core/token-permissions.ts';
 import { cloudflareClient, cloudflareFailure } from '../cloudflare.ts';
 import { CliError, EXIT, println, type CliIo } from '../io.ts';
-import { configOption, type CliCommand } from '../program.ts';
+import { configOption, defineCommand } from '../command.ts';
+import { z } from 'zod';
 import { announceEmbedded, loadSettings, requireToken } from '../settings.ts';
 import { ensureStack, localToken } from '../stack.ts';
 import { checkToken, formatTable, introspectToken, permissionTable } from '../token-check.ts';
 
-interface ValidateFlags {
-  json?: boolean;
-  git?: boolean;
-  dns?: boolean;
-  customDomain?: boolean;
-  router?: boolean;
-  config?: string;
-}
+/** The command's flags, as commander hands them over. */
+const validateFlags = z.object({
+  json: z.boolean().optional(),
+  git: z.boolean().optional(),
+  dns: z.boolean().optional(),
+  customDomain: z.boolean().optional(),
+  router: z.boolean().optional(),
+  config: z.string().optional(),
+});
+type ValidateFlags = z.infer<typeof validateFlags>;
 
-export const validateTokenCommand: CliCommand = {
+export const validateTokenCommand = defineCommand({
+  flags: validateFlags,
   name: 'validate-token',
   summary: 'Check that the API token holds every permission a deploy needs (Pages, DNS, KV, Workers, zone read)',
   configure(command: Command) {
@@ -29,8 +33,7 @@ export const validateTokenCommand: CliCommand = {
       .addOption(configOption())
       .addHelpText('after', '\nThe token comes from CLOUDFLARE_API_TOKEN or CLOUDFLARE_API_TOKEN_FILE; it needs "API Tokens Read"\n(User → API Tokens → Read) to read its own permissions. Exit 0 when nothing is missing, 1 otherwise.');
   },
-  async run(options, io: CliIo) {
-    const flags = options as ValidateFlags;
+  async run(flags, io: CliIo) {
     const settings = loadSettings(io, flags);
     let token: string;
     let apiBaseUrl: string | undefined;
@@ -70,4 +73,4 @@ export const validateTokenCommand: CliCommand = {
     }
     return result.ok ? EXIT.OK : EXIT.FAILED;
   },
-};
+});
