@@ -8,7 +8,7 @@ import { kvKeys } from '../core/kv-records.ts';
 import { acts, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
 import { MARKER_SCAN_LIMIT } from './pages.ts';
-import type { DeploymentRef } from './types.ts';
+import type { TriggeredDeployment } from './types.ts';
 
 useLocalCloudflare();
 
@@ -89,7 +89,7 @@ describe('the Pages deployment', () => {
     const marker = 'nextdeploy busy@v1';
     const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker };
     const scheduledTimestampMs = Date.now();
-    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(acts.triggerDeployment, args) as Promise<DeploymentRef>;
+    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(acts.triggerDeployment, args) as Promise<TriggeredDeployment>;
     const first = await attempt(1);
     // Other apps deploy to the same project while this attempt's worker is down.
     for (let i = 0; i < MARKER_SCAN_LIMIT + 10; i++) {

@@ -5,7 +5,7 @@ import type { Ctx } from './context.ts';
 import { attempt, waitBeforeFirstPoll } from './context.ts';
 import { directUpload } from './direct-upload.ts';
 import { listItems, type NumberedPage } from './paging.ts';
-import type { DeploymentRef, PagesDeploymentArgs, PollStart, TriggerArgs } from './types.ts';
+import type { TriggeredDeployment, PagesDeploymentArgs, PollStart, TriggerArgs } from './types.ts';
 
 /**
  * How many deployments (newest first) a trigger looks through for its marker at least. A retry
@@ -23,7 +23,7 @@ interface DeploymentLike {
   deployment_trigger?: { type?: string; metadata?: { branch?: string; commit_message?: string } };
 }
 
-const ref = (d: DeploymentLike, reused: boolean): DeploymentRef => ({ id: d.id, shortId: d.short_id, url: d.url, reused });
+const ref = (d: DeploymentLike, reused: boolean): TriggeredDeployment => ({ id: d.id, shortId: d.short_id, url: d.url, reused });
 const failedOrCancelled = (d: DeploymentLike) => d.latest_stage.status === 'failure' || d.latest_stage.status === 'canceled';
 
 /**
@@ -59,7 +59,7 @@ function firstScheduledMs(): number | null {
 }
 
 /** Step 1: trigger the Pages deployment, at most once per (app, version). */
-export async function triggerDeployment(ctx: Ctx, args: TriggerArgs): Promise<DeploymentRef> {
+export async function triggerDeployment(ctx: Ctx, args: TriggerArgs): Promise<TriggeredDeployment> {
   ctx.checkAccount(args.accountId);
   const existing = await findExisting(ctx, args, firstScheduledMs());
   if (existing) {

@@ -34,11 +34,15 @@ export interface PreflightResult {
   webhook?: boolean;
 }
 
-/** A Pages deployment this run created (or found, when a retry follows a POST that landed). */
+/** A Pages deployment as results and KV records name it. */
 export interface DeploymentRef {
   id: string;
   shortId: string;
   url: string;
+}
+
+/** A Pages deployment this run created (or found, when a retry follows a POST that landed). */
+export interface TriggeredDeployment extends DeploymentRef {
   /** True when an existing deployment with this run's marker was found instead of creating one. */
   reused: boolean;
 }
@@ -102,7 +106,7 @@ export interface KvArgs {
 /** The version a deploy brings up, as its versions-list entry names it. */
 export interface AnnounceVersionArgs extends KvArgs {
   version: string;
-  deployment: { id: string; shortId: string; url: string };
+  deployment: DeploymentRef;
   /** How many versions the list keeps (the input's `versionsRetention`). */
   retention: number;
 }
@@ -211,7 +215,7 @@ export type { DeployNotification } from './webhook.ts';
 /** Every activity the deploy, rollback and retention workflows call. */
 export interface NextdeployActivities {
   preflight(input: DeployInput): Promise<PreflightResult>;
-  triggerDeployment(args: TriggerArgs): Promise<DeploymentRef>;
+  triggerDeployment(args: TriggerArgs): Promise<TriggeredDeployment>;
   /** Fails with STILL_PENDING while building (the retry policy is the poll loop), BUILD_FAILED on failure. */
   awaitDeployment(args: PagesDeploymentArgs & PollStart): Promise<{ stage: string; attempt: number }>;
   upsertDnsRecord(args: UpsertDnsArgs): Promise<UpsertDnsResult>;

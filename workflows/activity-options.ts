@@ -83,4 +83,4 @@ export function checkOptions(windowMs: number, paths: number, requestTimeoutMs: 
 }
 
 /** The proxies the workflows call; options are refined per call with `executeWithOptions`. */
-export const acts = proxyActivities<NextdeployActivities>(CALL);
+export const activities = proxyActivities<NextdeployActivities>(CALL);

@@ -1,7 +1,7 @@
 import type { CheckReport } from '../activities/types.ts';
 import type { RollbackInput } from '../core/workflow-contracts.ts';
-import { acts, checkOptions } from './activity-options.ts';
-import { call } from './failures.ts';
+import { activities, checkOptions } from './activity-options.ts';
+import { withFailureType } from './failures.ts';
 
 /** The checks settings a deploy and a rollback share (the deploy's hostname already resolved). */
 export type ChecksSettings = RollbackInput['checks'];
@@ -12,8 +12,8 @@ export type ChecksSettings = RollbackInput['checks'];
  * bake) and the rollback workflow build the same arguments here.
  */
 export function runChecks(checks: ChecksSettings, version: string, windowMs: number, summary: string): Promise<CheckReport> {
-  return call(
-    acts.runChecks.executeWithOptions({ ...checkOptions(windowMs, checks.paths.length, checks.requestTimeoutMs), summary }, [
+  return withFailureType(
+    activities.runChecks.executeWithOptions({ ...checkOptions(windowMs, checks.paths.length, checks.requestTimeoutMs), summary }, [
       {
         hostname: checks.hostname,
         paths: checks.paths,

@@ -38,7 +38,7 @@ export function asDeployFailure(err: unknown, timeoutType?: string, timeoutMessa
 }
 
 /** Awaits an activity call, rethrowing its failure in the workflow's own terms. */
-export async function call<T>(promise: Promise<T>, timeoutType?: string, timeoutMessage?: string): Promise<T> {
+export async function withFailureType<T>(promise: Promise<T>, timeoutType?: string, timeoutMessage?: string): Promise<T> {
   try {
     return await promise;
   } catch (err) {

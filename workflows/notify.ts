@@ -1,7 +1,7 @@
 import { CancellationScope, log, patched, workflowInfo } from '@temporalio/workflow';
 import type { DeployInput } from '../core/deploy-input.ts';
 import type { DeployNotification } from '../activities/types.ts';
-import { acts, NOTIFY } from './activity-options.ts';
+import { activities, NOTIFY } from './activity-options.ts';
 import { NOTIFY_PATCH } from './patches.ts';
 import { describeError } from './saga.ts';
 
@@ -25,6 +25,6 @@ export async function notifyFinished(input: DeployInput, webhook: boolean | unde
     finishedAt: new Date().toISOString(),
   };
   await CancellationScope.nonCancellable(() =>
-    acts.notifyDeployFinished.executeWithOptions({ ...NOTIFY, summary: `webhook: ${input.app}@${input.version} ${n.status}` }, [notification]),
+    activities.notifyDeployFinished.executeWithOptions({ ...NOTIFY, summary: `webhook: ${input.app}@${input.version} ${n.status}` }, [notification]),
   ).catch((err: unknown) => log.warn('deploy webhook not delivered', { app: input.app, version: input.version, status: n.status, error: describeError(err) }));
 }

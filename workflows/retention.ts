@@ -1,6 +1,6 @@
 import { log } from '@temporalio/workflow';
 import type { PruneResult, RetentionArgs, RetentionPlan } from '../activities/types.ts';
-import { acts } from './activity-options.ts';
+import { activities } from './activity-options.ts';
 
 /** Input of {@link retentionWorkflow} (no secrets); `retention-schedule.ts` validates it with zod. */
 export interface RetentionInput {
@@ -45,13 +45,13 @@ export async function retentionWorkflow(input: RetentionInput): Promise<Retentio
     maxDeletions: input.maxDeletions ?? 100,
   };
   const kv = { app: args.app, accountId: args.accountId, kvNamespaceId: args.kvNamespaceId };
-  const plan: RetentionPlan = await acts.planRetention.executeWithOptions({ summary: `retention plan for ${input.app} (keep ${input.keep})` }, [args]);
+  const plan: RetentionPlan = await activities.planRetention.executeWithOptions({ summary: `retention plan for ${input.app} (keep ${input.keep})` }, [args]);
   const none: PruneResult = { deleted: [], skipped: [] };
   const versions = plan.pruneVersions.length
-    ? await acts.pruneVersions.executeWithOptions({ summary: `prune ${plan.pruneVersions.length} versions of ${input.app}` }, [{ ...kv, versions: plan.pruneVersions }])
+    ? await activities.pruneVersions.executeWithOptions({ summary: `prune ${plan.pruneVersions.length} versions of ${input.app}` }, [{ ...kv, versions: plan.pruneVersions }])
     : none;
   const deployments = plan.pruneDeployments.length
-    ? await acts.pruneDeployments.executeWithOptions({ summary: `prune ${plan.pruneDeployments.length} deployments of ${input.pagesProject}` }, [
+    ? await activities.pruneDeployments.executeWithOptions({ summary: `prune ${plan.pruneDeployments.length} deployments of ${input.pagesProject}` }, [
         { ...kv, pagesProject: args.pagesProject, deployments: plan.pruneDeployments },
       ])
     : none;

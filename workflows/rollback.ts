@@ -8,9 +8,9 @@ import {
   type RollbackInput,
   type RollbackRequest,
 } from '../core/workflow-contracts.ts';
-import { acts } from './activity-options.ts';
+import { activities } from './activity-options.ts';
 import { runChecks } from './checks.ts';
-import { call } from './failures.ts';
+import { withFailureType } from './failures.ts';
 import { ProgressTracker } from './progress.ts';
 
 /**
@@ -36,14 +36,14 @@ export async function rollbackWorkflow(input: RollbackInput): Promise<DeployResu
   try {
     const target = await progress.run(
       'preflight',
-      () => call(acts.resolveRollbackTarget.executeWithOptions({ summary: `resolve rollback target of ${input.app}` }, [{ ...kv, toVersion: toVersionWanted }])),
+      () => withFailureType(activities.resolveRollbackTarget.executeWithOptions({ summary: `resolve rollback target of ${input.app}` }, [{ ...kv, toVersion: toVersionWanted }])),
       (t) => `${t.fromVersion} → ${t.toVersion}`,
     );
     await progress.run(
       'flip',
       () =>
-        call(
-          acts.flipActive.executeWithOptions({ summary: `flip ${input.app} to ${target.toVersion}` }, [
+        withFailureType(
+          activities.flipActive.executeWithOptions({ summary: `flip ${input.app} to ${target.toVersion}` }, [
             { ...kv, version: target.toVersion, activatedBy: `rollback:${workflowInfo().workflowId}`, previousState: 'retired', reason },
           ]),
         ),

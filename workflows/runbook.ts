@@ -2,20 +2,25 @@ import type { DeployStatus } from '../core/workflow-contracts.ts';
 import type { ProgressTracker } from './progress.ts';
 import type { Saga } from './saga.ts';
 
-/** A compensation a step registers: `name` is what the progress query and the result show. */
-export interface Compensation {
+/**
+ * A compensation a step registers: `name` is what the progress query and the result show; `run`
+ * reads the run's state when the saga calls it, not when it is registered.
+ */
+export interface Compensation<R> {
   name: string;
-  run: () => Promise<void>;
+  run(run: R): Promise<void>;
 }
 
 /**
- * One runbook step as data. The driver (`runSteps`) owns the progress line, the skip marking,
- * the between-steps stop check and the saga registrations, so a step only says what it does.
+ * One runbook step as data, over the state `R` of one run. The driver ({@link runSteps}) owns
+ * the progress line, the skip marking, the between-steps stop check and the saga registrations,
+ * so a step only says what it does. Callbacks are methods so a list can hold steps of different
+ * results.
  */
-export interface RunbookStep<T = unknown> {
-  name: string;
+export interface RunbookStep<R, N extends string = string, T = unknown> {
+  name: N;
   /** Whether the step applies: `true`, or the detail its skipped progress line shows. */
-  when?: () => true | string;
+  when?(run: R): true | string;
   /** The deploy's status while the step runs (the bake is `baking`). */
   status?: DeployStatus;
   /**
@@ -23,14 +28,14 @@ export interface RunbookStep<T = unknown> {
    * call that timed out may still have landed). Evaluated at the step's turn, so a patched()
    * branch that decides them stays inside its step.
    */
-  undoFirst?: () => Compensation[];
-  run: () => Promise<T>;
+  undoFirst?(run: R): Compensation<R>[];
+  run(run: R): Promise<T>;
   /** The step's detail line once it succeeded. */
-  describe?: (result: T) => string | null;
-  /** What later steps learn from this one (run before `undoAfter`). */
-  then?: (result: T) => void;
+  describe?(result: T, run: R): string | null;
+  /** What later steps learn from this one (before `undoAfter`). */
+  then?(result: T, run: R): void;
   /** Compensations registered only once the step succeeded (a failure wrote nothing to undo). */
-  undoAfter?: () => Compensation[];
+  undoAfter?(run: R): Compensation<R>[];
   /**
    * `false` when the next step starts without the rollback/cancel check: after the flip the
    * checks run at once, and a rollback signal interrupts them instead.
@@ -38,41 +43,41 @@ export interface RunbookStep<T = unknown> {
   stopCheckAfter?: boolean;
 }
 
-/** Types one step by its own result, for a list of steps with different results. */
-export function step<T>(definition: RunbookStep<T>): RunbookStep {
-  return definition as RunbookStep;
+/** Types the steps of one kind of run by their own names and results (`const step = stepOf<R>()`). */
+export function stepOf<R>() {
+  return <N extends string, T>(definition: RunbookStep<R, N, T>): RunbookStep<R, N, T> => definition;
 }
 
 /** What the driver needs from the workflow around it. */
-export interface RunbookContext {
+export interface RunbookDriver {
   progress: ProgressTracker;
   saga: Saga;
   /** Which step each compensation undoes, for the progress query. */
   undoes: Record<string, string>;
   /** Throws when a rollback signal or a cancellation arrived while the last step finished. */
-  stopIfRequested: () => void;
+  stopIfRequested(): void;
 }
 
-/** Runs the steps in order; between two steps, a rollback or cancellation stops the run. */
-export async function runSteps(context: RunbookContext, steps: readonly RunbookStep[]): Promise<void> {
-  const { progress, saga, undoes } = context;
-  const register = (stepName: string, compensations: Compensation[] | undefined) => {
+/** Runs the steps in order against `run`; between two steps, a rollback or cancellation stops it. */
+export async function runSteps<R>(driver: RunbookDriver, steps: readonly RunbookStep<R>[], run: R): Promise<void> {
+  const { progress, saga, undoes } = driver;
+  const register = (stepName: string, compensations: Compensation<R>[] | undefined) => {
     for (const c of compensations ?? []) {
       undoes[c.name] = stepName;
-      saga.add(c.name, c.run);
+      saga.add(c.name, () => c.run(run));
     }
   };
   for (const [index, s] of steps.entries()) {
-    if (index > 0 && steps[index - 1]!.stopCheckAfter !== false) context.stopIfRequested();
-    const applies = s.when ? s.when() : true;
+    if (index > 0 && steps[index - 1]!.stopCheckAfter !== false) driver.stopIfRequested();
+    const applies = s.when ? s.when(run) : true;
     if (applies !== true) {
       progress.markSkipped(s.name, applies);
       continue;
     }
-    register(s.name, s.undoFirst?.());
+    register(s.name, s.undoFirst?.(run));
     if (s.status) progress.setStatus(s.status);
-    const result = await progress.run(s.name, s.run, s.describe);
-    s.then?.(result);
-    register(s.name, s.undoAfter?.());
+    const result = await progress.run(s.name, () => s.run(run), s.describe && ((r) => s.describe!(r, run)));
+    s.then?.(result, run);
+    register(s.name, s.undoAfter?.(run));
   }
 }

@@ -1,0 +1,88 @@
+import { ApplicationFailure, CancellationScope, CancelledFailure, workflowInfo } from '@temporalio/workflow';
+import type { DeployInput } from '../core/deploy-input.ts';
+import { ROLLBACK_REASONS } from '../core/failures.ts';
+import type { RollbackRequest } from '../core/workflow-contracts.ts';
+import type { DeploymentRef, KvArgs, DomainArgs, PreflightResult, TriggeredDeployment } from '../activities/types.ts';
+import type { ChecksSettings } from './checks.ts';
+import { interruptible } from './interruptible.ts';
+import type { ProgressTracker } from './progress.ts';
+
+/**
+ * One deploy as its steps see it: the argument shapes built once from the input, what earlier
+ * steps found, and the rollback request a signal may bring. Lives only inside the workflow.
+ */
+export class DeployRun {
+  readonly app: string;
+  readonly version: string;
+  readonly timing: DeployInput['timing'];
+  /** `workflow:deploy-<app>`, recorded with every flip. */
+  readonly activatedBy: string;
+  readonly kv: KvArgs;
+  readonly domainArgs: DomainArgs;
+  /** The CNAME target, `<project>.pages.dev`. */
+  readonly dnsTarget: string;
+  /** The checks' settings with their hostname resolved (the deploy's unless set). */
+  readonly checks: ChecksSettings;
+  /** Create the record unproxied and proxy it once the certificate is active. */
+  readonly proxyLater: boolean;
+
+  /** What preflight found live, in DNS and on the domain; set by the first step. */
+  preflight!: PreflightResult;
+  /** The Pages deployment as the trigger step returned it. */
+  triggered!: TriggeredDeployment;
+  /** The deployment as results and KV records name it (unset until the trigger step succeeded). */
+  deployment: DeploymentRef | undefined;
+  /** Whether the version was announced as pending before the domain step (patched). */
+  announced = false;
+  /** Live before this deploy, then what the flip replaced; what the flip's compensation restores. */
+  previousVersion: string | null = null;
+  /** The live version as this deploy last knew it. */
+  liveVersion: string | null = null;
+  wentLive = false;
+  /** What preflight learnt about its worker's webhook (unknown until preflight succeeds). */
+  webhook: boolean | undefined;
+
+  private rollback: RollbackRequest | null = null;
+
+  constructor(
+    readonly input: DeployInput,
+    readonly progress: ProgressTracker,
+  ) {
+    this.app = input.app;
+    this.version = input.version;
+    this.timing = input.timing;
+    this.activatedBy = `workflow:${workflowInfo().workflowId}`;
+    this.kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app };
+    this.domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
+    this.dnsTarget = `${input.pagesProject}.pages.dev`;
+    this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname };
+    this.proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
+  }
+
+  /** The `rollback` signal: the first request wins. */
+  requestRollback(request: RollbackRequest | undefined): void {
+    this.rollback ??= { ...(request ?? {}) };
+  }
+
+  get rollbackRequested(): boolean {
+    return this.rollback !== null;
+  }
+
+  rollbackFailure(): ApplicationFailure {
+    return ApplicationFailure.nonRetryable(`rollback requested by signal${this.rollback?.reason ? `: ${this.rollback.reason}` : ''}`, ROLLBACK_REASONS.SIGNAL);
+  }
+
+  /**
+   * Between steps: a rollback signal stops the run, and so does a cancellation that arrived while
+   * a step was finishing, before the next step registers a compensation for work it never did.
+   */
+  stopIfRollbackRequested(): void {
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('deploy cancelled');
+    if (this.rollback) throw this.rollbackFailure();
+  }
+
+  /** A wait (build, certificate, checks) that a rollback signal ends at once. */
+  untilRollback<T>(wait: () => Promise<T>): Promise<T> {
+    return interruptible(wait, () => this.rollbackRequested, () => this.rollbackFailure());
+  }
+}
