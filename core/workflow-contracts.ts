@@ -45,9 +45,7 @@ export interface RollbackRequest {
 /** `rollback`: during a deploy, undo it (saga); to the rollback workflow, choose its target. */
 export const rollbackSignal = defineSignal<[RollbackRequest]>('rollback');
 
-/** Step names, in runbook order (docs/design.md). */
-export const DEPLOY_STEPS = ['preflight', 'trigger', 'build', 'dns', 'domain', 'kv-write', 'flip', 'checks', 'bake'] as const;
-export type DeployStepName = (typeof DEPLOY_STEPS)[number];
+// The deploy's step names (DEPLOY_STEPS) derive from its step table: workflows/deploy-steps.ts.
 
 export const ROLLBACK_STEPS = ['preflight', 'flip', 'checks'] as const;
 export type RollbackStepName = (typeof ROLLBACK_STEPS)[number];

@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { DEPLOY_STEPS, type DeployStepName } from '../core/workflow-contracts.ts';
+import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
 import { deployFacts, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';

@@ -4,7 +4,7 @@
  * window. Shared by the crash and cancellation cases.
  */
 import { kvKeys } from '../core/kv-records.ts';
-import type { DeployStepName } from '../core/workflow-contracts.ts';
+import type { DeployStepName } from '../workflows/deploy-steps.ts';
 import { hostFor } from './deploys.ts';
 import type { FaultStack } from './harness.ts';
 

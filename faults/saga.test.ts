@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { cloudflareClient } from '../client/cloudflare.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
-import { DEPLOY_STEPS, type DeployStepName } from '../core/workflow-contracts.ts';
+import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
 import { deployFacts, hostFor, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
