@@ -17,9 +17,17 @@ import { Faults, Observations, RateLimiter } from './observe.ts';
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
 import { WorkerRuntime } from './runtime.ts';
 import { Store, type ProjectRecord, type ScriptRecord, type TokenRecord } from './state.ts';
-import type { CertificateAuthority } from './certificate-authority.ts';
 import { UploadJwtSigner } from './upload-jwt.ts';
 import { findZoneById, insertZone, makeZone } from './zones/model.ts';
+
+/**
+ * What the model needs of the certificate authority (certificate-authority.ts), named here so the
+ * model does not import the authority that reads it.
+ */
+export interface DomainValidator {
+  /** Forgets a domain's failed checks (validation retried through the API). */
+  reset(domainId: string): void;
+}
 
 /** The Worker that runs a Pages deployment's `_worker.js`. */
 export function pagesFunctionName(deploymentId: string): string {
@@ -36,7 +44,7 @@ export class LocalCloudflareCore {
   readonly faults = new Faults();
   readonly observe = new Observations();
   /** Validates custom domains over HTTP through the edge; set once the edge exists (index.ts). */
-  certificateAuthority?: CertificateAuthority;
+  certificateAuthority?: DomainValidator;
   readonly rateLimiter: RateLimiter;
   timing: Timing;
   tokens: TokenRecord[] = [];

@@ -6,6 +6,7 @@
  */
 import type { LocalCloudflareCore } from './account-model.ts';
 import type { DomainRecord } from './state.ts';
+import { isAttached, listDomains, projectDomains } from './pages/domain-records.ts';
 
 /** Where a certificate authority fetches its HTTP validation token. */
 export const ACME_CHALLENGE_PREFIX = '/.well-known/acme-challenge/';
@@ -34,7 +35,7 @@ function retryMs(d: DomainRecord): number {
  */
 export function acmeAnswer(core: LocalCloudflareCore, project: string, pathname: string): Response {
   const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
-  const d = core.store.data.domains.find((x) => x.project_name === project && x.acme_token === token && validationPending(x));
+  const d = projectDomains(core, project).find((x) => x.acme_token === token && validationPending(x));
   const headers = { 'content-type': 'text/plain; charset=utf-8', server: 'cloudflare', 'cache-control': 'no-store' };
   return d ? new Response(token, { status: 200, headers }) : new Response('not found\n', { status: 404, headers });
 }
@@ -66,7 +67,7 @@ export class CertificateAuthority {
 
   private tick(): void {
     const now = this.core.now();
-    for (const d of this.core.store.data.domains) {
+    for (const d of listDomains(this.core)) {
       if (!dueForCheck(d, now) || this.checking.has(d.id) || (this.nextCheckAt.get(d.id) ?? 0) > now) continue;
       this.checking.add(d.id);
       void this.check(d).finally(() => this.checking.delete(d.id));
@@ -85,7 +86,7 @@ export class CertificateAuthority {
       problem = `GET ${url} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
     // Detached or retried while the request was out: this answer is about a domain that is gone.
-    if (!this.core.store.data.domains.includes(d) || d.validatedAtMs !== undefined) return;
+    if (!isAttached(this.core, d) || d.validatedAtMs !== undefined) return;
     if (problem === undefined) {
       d.validatedAtMs = this.core.now();
       delete d.validation_error;

@@ -12,6 +12,7 @@ import { globMatches } from './glob.ts';
 import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts';
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus } from './pages/domains.ts';
+import { findDomainByName } from './pages/domain-records.ts';
 import { isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
 import { MIME, decode, fillPlaceholders, parseHeaders, parseRedirects, routesInclude } from './pages/special-files.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
@@ -55,7 +56,7 @@ export class Edge {
     const suffix = `.${PAGES_DEV_SUFFIX}`;
     // The labels before pages.dev (`<project>`, `<label>.<project>`); null for any other host.
     const sub = host.endsWith(suffix) ? host.slice(0, -suffix.length) : null;
-    const domain = sub === null ? this.core.store.data.domains.find((d) => d.name === host) : undefined;
+    const domain = sub === null ? findDomainByName(this.core, host) : undefined;
     if (url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
       // Pages answers a pending domain's validation token on every host of its project.
       const project = sub !== null ? sub.split('.').at(-1)! : domain?.project_name;

@@ -5,6 +5,8 @@ import { hexId } from '../http.ts';
 import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { DomainRecord, ProjectRecord } from '../state.ts';
 import { domainStatus, domainView } from '../pages/domains.ts';
+import { addDomain, findDomainByName, findProjectDomain, projectDomains, removeDomain } from '../pages/domain-records.ts';
+import { zoneForHostname } from '../zones/model.ts';
 import { projectOf } from './pages.ts';
 
 const READ = ['Pages Read', 'Pages Write'];
@@ -14,7 +16,7 @@ const P = '/accounts/{account_id}/pages/projects';
 
 function findDomain(ctx: Ctx, p: ProjectRecord): DomainRecord {
   const name = ctx.params.domain_name!.toLowerCase();
-  const d = ctx.core.store.data.domains.find((x) => x.project_name === p.name && (x.name === name || x.id === name));
+  const d = findProjectDomain(ctx.core, p.name, name);
   if (!d) throw Errors.pagesDomainNotFound();
   return d;
 }
@@ -28,7 +30,7 @@ export const pagesDomainRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       const p = projectOf(ctx);
-      return { result: ctx.core.store.data.domains.filter((d) => d.project_name === p.name).map((d) => domainView(ctx.core, d)) };
+      return { result: projectDomains(ctx.core, p.name).map((d) => domainView(ctx.core, d)) };
     },
   },
   {
@@ -42,9 +44,9 @@ export const pagesDomainRoutes: RouteDef[] = [
       const name = String(raw ?? '').trim().toLowerCase().replace(/\.$/, '');
       if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name))
         throw new CfApiError(400, { code: 8000039, message: 'Invalid domain name. Enter a valid domain, e.g. shop.example.com.' });
-      const existing = ctx.core.store.data.domains.find((d) => d.name === name);
+      const existing = findDomainByName(ctx.core, name);
       if (existing) throw existing.project_name === p.name ? Errors.pagesDomainExists() : Errors.pagesDomainUnavailable();
-      const zone = ctx.core.store.data.zones.find((z) => name === z.name || name.endsWith(`.${z.name}`));
+      const zone = zoneForHostname(ctx.core.store, name);
       const rec: DomainRecord = {
         id: randomUUID(),
         name,
@@ -59,9 +61,7 @@ export const pagesDomainRoutes: RouteDef[] = [
         txt_value: hexId(),
         acme_token: randomBytes(24).toString('base64url'),
       };
-      ctx.core.store.data.domains.push(rec);
-      ctx.core.persist();
-      return { result: domainView(ctx.core, rec) };
+      return { result: domainView(ctx.core, addDomain(ctx.core, rec)) };
     },
   },
   {
@@ -96,8 +96,7 @@ export const pagesDomainRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: (ctx) => {
       const d = findDomain(ctx, projectOf(ctx));
-      ctx.core.store.data.domains = ctx.core.store.data.domains.filter((x) => x !== d);
-      ctx.core.persist();
+      removeDomain(ctx.core, d);
       return { result: null };
     },
   },

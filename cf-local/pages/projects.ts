@@ -5,6 +5,7 @@ import type { LocalCloudflareCore } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import type { ProjectRecord } from '../state.ts';
 import { deploymentView, productionDeployment, projectHost } from './model.ts';
+import { projectDomains } from './domain-records.ts';
 
 
 function defaultConfigs(): Project['deployment_configs'] {
@@ -30,7 +31,7 @@ export function projectView(core: LocalCloudflareCore, p: ProjectRecord): Projec
     created_on: p.created_on,
     production_branch: p.production_branch,
     subdomain: p.subdomain,
-    domains: [p.subdomain, ...core.store.data.domains.filter((d) => d.project_name === p.name).map((d) => d.name)],
+    domains: [p.subdomain, ...projectDomains(core, p.name).map((d) => d.name)],
     build_config: p.build_config,
     deployment_configs: p.deployment_configs,
     framework: p.framework,
