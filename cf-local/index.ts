@@ -19,11 +19,11 @@ import { controlHandler } from './control.ts';
 import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
 import { Edge } from './edge.ts';
 import { createProject } from './pages/projects.ts';
-import { addRoute, putScript, type UploadMetadata } from './workers/model.ts';
+import { deployLocalWorker, type WorkerDeployment } from './workers/deploy-local.ts';
 import { hexId } from './http.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
 import { loadOpenApi } from './openapi-hook.ts';
-import type { ScriptBinding, ScriptModule, StateData, TokenRecord } from './state.ts';
+import type { StateData, TokenRecord } from './state.ts';
 import { CertificateAuthority } from './certificate-authority.ts';
 
 /** How long an idle client connection stays open (keep-alive), as a real API front end would. */
@@ -33,6 +33,7 @@ export * from './constants.ts';
 export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig } from './observe.ts';
 export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './account-model.ts';
 export type { StateData } from './state.ts';
+export type { WorkerDeployment } from './workers/deploy-local.ts';
 
 export interface LocalCloudflareOptions {
   /** API server port (default: a free one). */
@@ -56,20 +57,6 @@ export interface LocalCloudflareOptions {
   };
   /** Use cf-local/openapi/ for permissions and validation when present (default: when present). */
   openapi?: boolean;
-}
-
-export interface WorkerDeployment {
-  name: string;
-  /** ES modules; the first one is the main module unless `mainModule` says otherwise. */
-  modules?: Array<{ name: string; content: string | Uint8Array; type?: ScriptModule['type'] }>;
-  /** A single bundled ES module file. */
-  scriptPath?: string;
-  mainModule?: string;
-  bindings?: ScriptBinding[];
-  compatibilityDate?: string;
-  compatibilityFlags?: string[];
-  /** Route patterns on the default zone (e.g. `*.apps.nextdeploy.test/*`). */
-  routes?: string[];
 }
 
 export interface LocalCloudflare {
@@ -258,35 +245,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
       await applySeed();
       await core.syncRuntime();
     },
-    deployWorker: async (w) => {
-      let modules: ScriptModule[];
-      if (w.scriptPath) {
-        const name = path.basename(w.scriptPath);
-        modules = [{ name, type: 'esm', base64: fs.readFileSync(w.scriptPath).toString('base64') }];
-      } else {
-        modules = (w.modules ?? []).map((m) => ({
-          name: m.name,
-          type: m.type ?? 'esm',
-          base64: Buffer.from(typeof m.content === 'string' ? Buffer.from(m.content, 'utf8') : m.content).toString('base64'),
-        }));
-      }
-      if (modules.length === 0) throw new Error('deployWorker needs modules or scriptPath');
-      const meta: UploadMetadata = {
-        main_module: w.mainModule ?? modules[0]!.name,
-        bindings: w.bindings ?? [],
-        compatibility_date: w.compatibilityDate ?? '2025-01-01',
-        compatibility_flags: w.compatibilityFlags ?? [],
-      };
-      await putScript(core, w.name, meta, modules);
-      for (const pattern of w.routes ?? []) {
-        const existing = core.store.data.routes.find((r) => r.zoneId === LOCAL_ZONE_ID && r.pattern === pattern);
-        if (existing) {
-          existing.script = w.name;
-          core.persist();
-        } else addRoute(core, LOCAL_ZONE_ID, pattern, w.name);
-      }
-      return { name: w.name, routes: w.routes ?? [] };
-    },
+    deployWorker: (w) => deployLocalWorker(core, w),
     edgeRequest: (host, pathname = '/', init = {}) =>
       new Promise<EdgeResponse>((resolve, reject) => {
         const req = http.request(
