@@ -13,7 +13,9 @@ import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts'
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus } from './pages/domains.ts';
 import { findDomainByName } from './pages/domain-records.ts';
-import { isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
+import { findDeploymentById, findDeploymentByShortId, isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
+import { findProject } from './pages/projects.ts';
+import { listRoutes } from './workers/model.ts';
 import { MIME, decode, fillPlaceholders, parseHeaders, parseRedirects, routesInclude } from './pages/special-files.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
@@ -40,7 +42,7 @@ export class Edge {
 
   /** The most specific route with a running script for this request, if any. */
   matchRoute(host: string, pathname: string): RouteRecord | undefined {
-    return this.core.store.data.routes
+    return listRoutes(this.core, {})
       .filter((r) => r.script && this.core.runtime.hasScript(r.script) && routeMatches(r.pattern, host, pathname))
       .sort((a, b) => b.pattern.length - a.pattern.length)[0];
   }
@@ -69,7 +71,7 @@ export class Edge {
         // Source: cloudflare/cloudflare-docs#1068 — a hostname not (yet) set up on Pages hangs and answers 522.
         return page(522, 'Connection timed out', `<p>Error 522. The custom domain ${escapeHtml(host)} is ${status}.</p>`, { 'cf-local-domain-status': status });
       }
-      const project = this.core.store.data.projects.find((p) => p.name === domain.project_name);
+      const project = findProject(this.core, domain.project_name);
       const d = project && productionDeployment(this.core, project);
       if (!d) return page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
       return this.serve(d, url, request);
@@ -81,13 +83,13 @@ export class Edge {
     const labels = sub.split('.');
     const notFound = () => page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
     if (labels.length === 1) {
-      const project = this.core.store.data.projects.find((p) => p.name === labels[0]);
+      const project = findProject(this.core, labels[0]!);
       const d = project && productionDeployment(this.core, project);
       return d ? this.serve(d, url, request) : notFound();
     }
     if (labels.length !== 2) return notFound();
     const [label, projectName] = labels as [string, string];
-    const byId = this.core.store.data.deployments.find((d) => d.project_name === projectName && d.short_id === label);
+    const byId = findDeploymentByShortId(this.core, projectName, label);
     if (byId) return isLive(byId, this.core.now()) ? this.serve(byId, url, request) : notFound();
     const byBranch = latestForBranch(this.core, projectName, label);
     return byBranch ? this.serve(byBranch, url, request) : notFound();
@@ -95,7 +97,7 @@ export class Edge {
 
   /** The `ASSETS` binding of a deployment's Functions: its static files. */
   assets = async (deploymentId: string, request: Request): Promise<Response> => {
-    const d = this.core.store.data.deployments.find((x) => x.id === deploymentId);
+    const d = findDeploymentById(this.core, deploymentId);
     if (!d) return new Response('deployment gone', { status: 404 });
     return this.serveStatic(d, new URL(request.url), request);
   };

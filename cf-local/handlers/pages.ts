@@ -7,16 +7,16 @@ import { createHash } from 'node:crypto';
 import { CfApiError, Errors } from '../errors.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { DeploymentRecord, ProjectRecord } from '../state.ts';
-import { deploymentView, isLive, newDeployment, productionDeployment, startFunctions, stageState } from '../pages/model.ts';
-import { createProject, projectView } from '../pages/projects.ts';
+import { deploymentView, findDeployment, isLive, listDeployments, newDeployment, productionDeployment, removeDeployment, startFunctions, stageState } from '../pages/model.ts';
+import { createProject, listProjects, projectView, removeProject } from '../pages/projects.ts';
 
 const READ = ['Pages Read', 'Pages Write'];
 const WRITE = ['Pages Write'];
 const P = '/accounts/{account_id}/pages/projects';
 
 
-function findDeployment(ctx: Ctx, p: ProjectRecord): DeploymentRecord {
-  const d = ctx.core.store.data.deployments.find((x) => x.project_name === p.name && (x.id === ctx.params.deployment_id || x.short_id === ctx.params.deployment_id));
+function deploymentOf(ctx: Ctx, p: ProjectRecord): DeploymentRecord {
+  const d = findDeployment(ctx.core, p.name, ctx.params.deployment_id!);
   if (!d) throw Errors.pagesDeploymentNotFound();
   return d;
 }
@@ -81,7 +81,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       ctx.core.checkAccount(ctx.params.account_id);
-      return paginate(ctx.core.store.data.projects.map((p) => projectView(ctx.core, p)), ctx.query, 10, 100);
+      return paginate(listProjects(ctx.core).map((p) => projectView(ctx.core, p)), ctx.query, 10, 100);
     },
   },
   {
@@ -123,12 +123,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: async (ctx) => {
       const p = projectOf(ctx);
-      const d = ctx.core.store.data;
-      d.projects = d.projects.filter((x) => x !== p);
-      d.deployments = d.deployments.filter((x) => x.project_name !== p.name);
-      d.domains = d.domains.filter((x) => x.project_name !== p.name);
-      ctx.core.persist();
-      await ctx.core.syncRuntime();
+      await removeProject(ctx.core, p);
       return { result: null };
     },
   },
@@ -157,10 +152,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       const p = projectOf(ctx);
-      const env = ctx.query.get('env');
-      const list = ctx.core.store.data.deployments
-        .filter((d) => d.project_name === p.name && (!env || d.environment === env))
-        .sort((a, b) => b.createdAtMs - a.createdAtMs);
+      const list = listDeployments(ctx.core, p.name, ctx.query.get('env'));
       return paginate(list, ctx.query, 25, 25, (d) => deploymentView(ctx.core, d));
     },
   },
@@ -176,7 +168,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}/deployments/{deployment_id}`,
     operation: 'pages.projects.deployments.get',
     permissions: READ,
-    handler: (ctx) => ({ result: deploymentView(ctx.core, findDeployment(ctx, projectOf(ctx))) }),
+    handler: (ctx) => ({ result: deploymentView(ctx.core, deploymentOf(ctx, projectOf(ctx))) }),
   },
   {
     method: 'DELETE',
@@ -185,13 +177,10 @@ export const pagesRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: async (ctx) => {
       const p = projectOf(ctx);
-      const d = findDeployment(ctx, p);
+      const d = deploymentOf(ctx, p);
       const force = ctx.query.get('force') === 'true';
       if (!force && productionDeployment(ctx.core, p)?.id === d.id) throw Errors.pagesCannotDeleteLive();
-      ctx.core.store.data.deployments = ctx.core.store.data.deployments.filter((x) => x !== d);
-      delete p.rollbacks[d.id];
-      ctx.core.persist();
-      if (d.specialFiles?.['_worker.js']) await ctx.core.syncRuntime();
+      await removeDeployment(ctx.core, p, d);
       return { result: null };
     },
   },
@@ -202,7 +191,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: async (ctx) => {
       const p = projectOf(ctx);
-      const src = findDeployment(ctx, p);
+      const src = deploymentOf(ctx, p);
       const d = newDeployment(ctx.core, p, {
         branch: src.branch,
         kind: src.kind,
@@ -224,7 +213,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: (ctx) => {
       const p = projectOf(ctx);
-      const d = findDeployment(ctx, p);
+      const d = deploymentOf(ctx, p);
       // Only a successful production deployment can become the live one again.
       if (d.environment !== 'production' || !isLive(d, ctx.core.now()))
         throw new CfApiError(400, { code: 8000035, message: 'You can only roll back to a successful production deployment.' });
@@ -239,7 +228,7 @@ export const pagesRoutes: RouteDef[] = [
     operation: 'pages.projects.deployments.history.logs.get',
     permissions: READ,
     handler: (ctx) => {
-      const d = findDeployment(ctx, projectOf(ctx));
+      const d = deploymentOf(ctx, projectOf(ctx));
       const { stages } = stageState(d, ctx.core.now());
       const data = stages
         .filter((s) => s.started_on)

@@ -209,3 +209,32 @@ export async function startFunctions(core: LocalCloudflareCore, d: DeploymentRec
     core.persist();
   }
 }
+
+/** A project's deployments, newest first; `environment` narrows to production or preview. */
+export function listDeployments(core: LocalCloudflareCore, project: string, environment?: string | null): DeploymentRecord[] {
+  return core.store.data.deployments
+    .filter((d) => d.project_name === project && (!environment || d.environment === environment))
+    .sort((a, b) => b.createdAtMs - a.createdAtMs);
+}
+
+/** A project's deployment by id or short id, as the API's `{deployment_id}` and the pages.dev label accept. */
+export function findDeployment(core: LocalCloudflareCore, project: string, idOrShortId: string): DeploymentRecord | undefined {
+  return core.store.data.deployments.find((d) => d.project_name === project && (d.id === idOrShortId || d.short_id === idOrShortId));
+}
+
+/** The deployment a `<short id>.<project>.pages.dev` label names. */
+export function findDeploymentByShortId(core: LocalCloudflareCore, project: string, shortId: string): DeploymentRecord | undefined {
+  return core.store.data.deployments.find((d) => d.project_name === project && d.short_id === shortId);
+}
+
+export function findDeploymentById(core: LocalCloudflareCore, id: string): DeploymentRecord | undefined {
+  return core.store.data.deployments.find((d) => d.id === id);
+}
+
+/** Deletes the deployment (and any rollback to it); its Functions stop with it. */
+export async function removeDeployment(core: LocalCloudflareCore, p: ProjectRecord, d: DeploymentRecord): Promise<void> {
+  core.store.data.deployments = core.store.data.deployments.filter((x) => x !== d);
+  delete p.rollbacks[d.id];
+  core.persist();
+  if (d.specialFiles?.['_worker.js']) await core.syncRuntime();
+}

@@ -99,3 +99,22 @@ export function createProject(
   core.persist();
   return rec;
 }
+
+export function listProjects(core: LocalCloudflareCore): readonly ProjectRecord[] {
+  return core.store.data.projects;
+}
+
+/** The project by name, or undefined (`core.project` is the API's 404-throwing lookup). */
+export function findProject(core: LocalCloudflareCore, name: string): ProjectRecord | undefined {
+  return core.store.data.projects.find((p) => p.name === name);
+}
+
+/** Deletes the project with its deployments and custom domains, and stops its Functions. */
+export async function removeProject(core: LocalCloudflareCore, p: ProjectRecord): Promise<void> {
+  const d = core.store.data;
+  d.projects = d.projects.filter((x) => x !== p);
+  d.deployments = d.deployments.filter((x) => x.project_name !== p.name);
+  d.domains = d.domains.filter((x) => x.project_name !== p.name);
+  core.persist();
+  await core.syncRuntime();
+}
