@@ -16,7 +16,7 @@ import { hexId } from './http.ts';
 import { Faults, Observations, RateLimiter } from './observe.ts';
 import { expandGranted, permissionGroupCatalogue, type PermissionGroup } from './permissions.ts';
 import { WorkerRuntime } from './runtime.ts';
-import { Store, type ProjectRecord, type ScriptRecord, type TokenRecord } from './state.ts';
+import { Store, type ProjectRecord, type ScriptRecord, type StateData, type TokenRecord } from './state.ts';
 import { UploadJwtSigner } from './upload-jwt.ts';
 import { findZoneById, insertZone, makeZone } from './zones/model.ts';
 
@@ -78,6 +78,17 @@ export class LocalCloudflareCore {
 
   persist(): void {
     this.store.save();
+  }
+
+  /** Keeps the default token's value on disk, so a restarted emulator accepts the same token. */
+  rememberDefaultToken(value: string): void {
+    this.store.data.defaultTokenValue = value;
+    this.persist();
+  }
+
+  /** A copy of the whole state for tests and the control API, without the default token's secret. */
+  stateSnapshot(): StateData {
+    return structuredClone({ ...this.store.data, defaultTokenValue: undefined });
   }
 
   // --- tokens ---------------------------------------------------------------------------

@@ -18,7 +18,9 @@ import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL
 import { controlHandler } from './control.ts';
 import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
 import { Edge } from './edge.ts';
-import { createProject } from './pages/projects.ts';
+import { insertKvNamespace, kvTitleTaken } from './kv/namespaces.ts';
+import { createProject, findProject } from './pages/projects.ts';
+import { findZoneByName } from './zones/model.ts';
 import { deployLocalWorker, type WorkerDeployment } from './workers/deploy-local.ts';
 import { hexId } from './http.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
@@ -138,17 +140,16 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
   edge = new Edge(core);
   const certificateAuthority = new CertificateAuthority(core, (req) => edge!.handle(req));
   core.certificateAuthority = certificateAuthority;
-  core.store.data.defaultTokenValue = defaultToken;
-  core.persist();
+  core.rememberDefaultToken(defaultToken);
 
   const applySeed = async () => {
     const seed = options.seed ?? {};
-    for (const z of seed.zones ?? []) if (!core.store.data.zones.some((x) => x.name === z.name)) core.addZone(z.name, z.status ?? 'active', z.id ?? hexId());
+    for (const z of seed.zones ?? []) if (!findZoneByName(core.store, z.name)) core.addZone(z.name, z.status ?? 'active', z.id ?? hexId());
     for (const ns of seed.kvNamespaces ?? []) {
-      if (!core.store.data.kvNamespaces.some((n) => n.title === ns.title)) core.store.data.kvNamespaces.push({ id: ns.id ?? hexId(), title: ns.title, supports_url_encoding: true });
+      if (!kvTitleTaken(core, ns.title)) insertKvNamespace(core, { id: ns.id ?? hexId(), title: ns.title, supports_url_encoding: true });
     }
     for (const p of seed.projects ?? []) {
-      if (!core.store.data.projects.some((x) => x.name === p.name)) {
+      if (!findProject(core, p.name)) {
         createProject(core, {
           name: p.name,
           production_branch: p.production_branch ?? 'main',
@@ -233,7 +234,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
       const t = core.findToken(value ?? defaultToken);
       return t ? (core.observe.perToken.get(t.name) ?? 0) : 0;
     },
-    state: () => structuredClone({ ...core.store.data, defaultTokenValue: undefined }) as StateData,
+    state: () => core.stateSnapshot(),
     reset: async () => {
       core.store.clear();
       core.faults.clear();

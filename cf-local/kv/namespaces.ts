@@ -19,6 +19,13 @@ export function kvTitleTaken(core: LocalCloudflareCore, title: string, exceptId?
   return core.store.data.kvNamespaces.some((n) => n.title === title && n.id !== exceptId);
 }
 
+/** Records a namespace without re-applying the runtime: for seeding, which starts or re-syncs the runtime afterwards. */
+export function insertKvNamespace(core: LocalCloudflareCore, ns: Namespace): Namespace {
+  core.store.data.kvNamespaces.push(ns);
+  core.persist();
+  return ns;
+}
+
 export async function addKvNamespace(core: LocalCloudflareCore, ns: Namespace): Promise<Namespace> {
   core.store.data.kvNamespaces.push(ns);
   await core.syncRuntime();
