@@ -3,7 +3,7 @@
  * domain scenarios, the mutation log, request counters, tokens, rate limit, timing, state dump, reset.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { LocalCloudflare } from './index.ts';
+import type { LocalCloudflare } from './local-cloudflare.ts';
 import { sendJson } from './http.ts';
 
 export function controlHandler(getCf: () => LocalCloudflare) {

@@ -16,16 +16,16 @@ import type { AddressInfo } from 'node:net';
 import { ApiServer } from './api-server.ts';
 import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL_ZONE_ID, LOCAL_ZONE_NAME } from './constants.ts';
 import { controlHandler } from './control.ts';
-import { DEFAULT_TIMING, LocalCloudflareCore, type BuildFailureScenario, type DomainScenario, type Timing, type TokenConfig } from './account-model.ts';
+import type { EdgeResponse, LocalCloudflare, LocalCloudflareOptions } from './local-cloudflare.ts';
+import { DEFAULT_TIMING, LocalCloudflareCore } from './account-model.ts';
 import { Edge } from './edge.ts';
 import { insertKvNamespace, kvTitleTaken } from './kv/namespaces.ts';
 import { createProject, findProject } from './pages/projects.ts';
 import { findZoneByName } from './zones/model.ts';
-import { deployLocalWorker, type WorkerDeployment } from './workers/deploy-local.ts';
+import { deployLocalWorker } from './workers/deploy-local.ts';
 import { hexId } from './http.ts';
-import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
 import { loadOpenApi } from './openapi-hook.ts';
-import type { StateData, TokenRecord } from './state.ts';
+import type { StateData } from './state.ts';
 import { CertificateAuthority } from './certificate-authority.ts';
 
 /** How long an idle client connection stays open (keep-alive), as a real API front end would. */
@@ -37,69 +37,7 @@ export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from '
 export type { StateData } from './state.ts';
 export type { WorkerDeployment } from './workers/deploy-local.ts';
 
-export interface LocalCloudflareOptions {
-  /** API server port (default: a free one). */
-  apiPort?: number;
-  /** Edge server port (default: a free one). */
-  edgePort?: number;
-  /** Persist state here (state.json, assets/, miniflare/); omitted = in memory only. */
-  stateDir?: string;
-  /** Value of the default all-permission token (default: `CF_LOCAL_TOKEN`, else the persisted one, else random). */
-  token?: string;
-  /** More tokens, with their permission groups (e.g. `['Pages Write', 'Zone Read']`), or marked disabled/expired. */
-  tokens?: TokenConfig[];
-  timing?: Partial<Timing>;
-  /** Per-token rate limit (default: the real API's 1200 requests / 5 minutes). */
-  rateLimit?: RateLimitConfig;
-  /** Things that exist from the start (created if missing). */
-  seed?: {
-    projects?: Array<{ name: string; production_branch?: string; git?: boolean }>;
-    kvNamespaces?: Array<{ title: string; id?: string }>;
-    zones?: Array<{ name: string; id?: string; status?: 'initializing' | 'pending' | 'active' | 'moved' }>;
-  };
-  /** Use cf-local/openapi/ for permissions and validation when present (default: when present). */
-  openapi?: boolean;
-}
-
-export interface LocalCloudflare {
-  /** `http://127.0.0.1:<port>/client/v4` — the SDK's `baseURL`, wrangler's `CLOUDFLARE_API_BASE_URL`. */
-  apiBaseUrl: string;
-  /** `http://127.0.0.1:<edgePort>` — send the site's hostname in the Host header. */
-  edgeUrl: string;
-  /** `http://127.0.0.1:<port>/__cf-local` */
-  controlUrl: string;
-  accountId: string;
-  zone: { id: string; name: string };
-  /** The default token (every permission group). */
-  token: string;
-  stateDir: string | undefined;
-  core: LocalCloudflareCore;
-  faults: LocalCloudflareCore['faults'];
-  info(): Record<string, unknown>;
-  /** The mutation log: every state-changing API call with its outcome. */
-  mutations(): MutationEntry[];
-  clearMutations(): void;
-  addFault(spec: FaultSpec): FaultRule;
-  failBuilds(spec: Omit<BuildFailureScenario, 'id'>): BuildFailureScenario;
-  domainScenario(spec: Omit<DomainScenario, 'id'>): DomainScenario;
-  addToken(t: TokenConfig): TokenRecord;
-  setRateLimit(cfg: RateLimitConfig): void;
-  /** API requests that presented this token (default token when omitted). */
-  requestCount(tokenValue?: string): number;
-  state(): StateData;
-  /** Forget all state (zones/token defaults come back), faults, scenarios, logs and counters. */
-  reset(): Promise<void>;
-  deployWorker(w: WorkerDeployment): Promise<{ name: string; routes: string[] }>;
-  /** Request a site at the edge by hostname (sets the Host header, which fetch() cannot). */
-  edgeRequest(host: string, pathname?: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<EdgeResponse>;
-  stop(): Promise<void>;
-}
-
-export interface EdgeResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
+export type { EdgeResponse, LocalCloudflare, LocalCloudflareOptions } from './local-cloudflare.ts';
 
 function listen(server: http.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
