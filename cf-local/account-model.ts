@@ -9,7 +9,7 @@ import {
   LOCAL_ZONE_ID,
   LOCAL_ZONE_NAME,
 } from './constants.ts';
-import { DEFAULT_TIMING, type BuildFailureScenario, type CoreOptions, type DomainScenario, type Timing, type TokenConfig } from './emulator-options.ts';
+import { DEFAULT_TIMING, type BuildFailureScenario, type AccountModelOptions, type DomainScenario, type Timing, type TokenConfig } from './emulator-options.ts';
 import { Errors } from './errors.ts';
 import { globMatches } from './glob.ts';
 import { hexId } from './http.ts';
@@ -35,10 +35,10 @@ export function pagesFunctionName(deploymentId: string): string {
 }
 
 export { DEFAULT_TIMING };
-export type { BuildFailureScenario, CoreOptions, DomainScenario, Timing, TokenConfig };
+export type { BuildFailureScenario, AccountModelOptions, DomainScenario, Timing, TokenConfig };
 
 /** The emulator's state and rules, shared by the API server, the control API and the edge. */
-export class LocalCloudflareCore {
+export class AccountModel {
   readonly store: Store;
   readonly runtime: WorkerRuntime;
   readonly faults = new Faults();
@@ -54,7 +54,7 @@ export class LocalCloudflareCore {
   private readonly uploadJwt = new UploadJwtSigner();
   private scenarioSeq = 0;
 
-  constructor(readonly options: CoreOptions) {
+  constructor(readonly options: AccountModelOptions) {
     this.store = new Store(options.stateDir);
     this.timing = options.timing;
     this.rateLimiter = new RateLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { LocalCloudflareCore } from './account-model.ts';
+import type { AccountModel } from './account-model.ts';
 import type { TokenRecord } from './state.ts';
 import { CfApiError, Errors } from './errors.ts';
 import { parseForm } from './http.ts';
@@ -7,7 +7,7 @@ import { parseForm } from './http.ts';
 /** What a handler sees of one API request. */
 export class Ctx {
   constructor(
-    readonly core: LocalCloudflareCore,
+    readonly core: AccountModel,
     readonly method: string,
     /** Path below `/client/v4`. */
     readonly path: string,

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX, CONTROL_PREFIX } from './constants.ts';
-import type { LocalCloudflareCore } from './account-model.ts';
+import type { AccountModel } from './account-model.ts';
 import { CfApiError, Errors } from './errors.ts';
 import { envelopeErr, envelopeOk, readRaw, sendJson, sleep } from './http.ts';
 import type { OpenApiModule, OpenApiOperation } from './openapi-hook.ts';
@@ -35,7 +35,7 @@ export class ApiServer {
   readonly hung = new Set<ServerResponse>();
 
   constructor(
-    private readonly core: LocalCloudflareCore,
+    private readonly core: AccountModel,
     private readonly openapi: OpenApiModule | undefined,
     private readonly control: ControlHandler,
   ) {}

@@ -4,7 +4,7 @@
  * on the hostname sees it first), gets the domain's token back. A router that swallows
  * `/.well-known/acme-challenge/*` therefore leaves the domain pending, as it would on Cloudflare.
  */
-import type { LocalCloudflareCore } from './account-model.ts';
+import type { AccountModel } from './account-model.ts';
 import type { DomainRecord } from './state.ts';
 import { isAttached, listDomains, projectDomains } from './pages/domain-records.ts';
 
@@ -33,7 +33,7 @@ function retryMs(d: DomainRecord): number {
  * Pages' answer on the validation path, on every host of `project` (its pages.dev names and its
  * custom domains): the token when a pending domain of the project has it, else 404.
  */
-export function acmeAnswer(core: LocalCloudflareCore, project: string, pathname: string): Response {
+export function acmeAnswer(core: AccountModel, project: string, pathname: string): Response {
   const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
   const d = projectDomains(core, project).find((x) => x.acme_token === token && validationPending(x));
   const headers = { 'content-type': 'text/plain; charset=utf-8', server: 'cloudflare', 'cache-control': 'no-store' };
@@ -46,7 +46,7 @@ export class CertificateAuthority {
   private readonly nextCheckAt = new Map<string, number>();
 
   constructor(
-    private readonly core: LocalCloudflareCore,
+    private readonly core: AccountModel,
     /** The edge, entered as a visitor would (Worker routes first). */
     private readonly edge: (request: Request) => Promise<Response | undefined>,
   ) {}

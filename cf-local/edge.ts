@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { PAGES_DEV_SUFFIX } from './constants.ts';
 import { globMatches } from './glob.ts';
-import { pagesFunctionName, type LocalCloudflareCore } from './account-model.ts';
+import { pagesFunctionName, type AccountModel } from './account-model.ts';
 import { ACME_CHALLENGE_PREFIX, acmeAnswer } from './certificate-authority.ts';
 import { domainStatus } from './pages/domains.ts';
 import { findDomainByName } from './pages/domain-records.ts';
@@ -38,7 +38,7 @@ export function routeMatches(pattern: string, host: string, pathname: string): b
 }
 
 export class Edge {
-  constructor(private readonly core: LocalCloudflareCore) {}
+  constructor(private readonly core: AccountModel) {}
 
   /** The most specific route with a running script for this request, if any. */
   matchRoute(host: string, pathname: string): RouteRecord | undefined {

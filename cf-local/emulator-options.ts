@@ -51,7 +51,7 @@ export interface DomainScenario {
   mode: 'stuck' | 'error';
 }
 
-export interface CoreOptions {
+export interface AccountModelOptions {
   stateDir?: string;
   defaultToken: string;
   tokens: TokenConfig[];

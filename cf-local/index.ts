@@ -17,7 +17,7 @@ import { ApiServer } from './api-server.ts';
 import { API_PREFIX, CONTROL_PREFIX, DEFAULT_RATE_LIMIT, LOCAL_ACCOUNT_ID, LOCAL_ZONE_ID, LOCAL_ZONE_NAME } from './constants.ts';
 import { controlHandler } from './control.ts';
 import type { EdgeResponse, LocalCloudflare, LocalCloudflareOptions } from './local-cloudflare.ts';
-import { DEFAULT_TIMING, LocalCloudflareCore } from './account-model.ts';
+import { DEFAULT_TIMING, AccountModel } from './account-model.ts';
 import { Edge } from './edge.ts';
 import { insertKvNamespace, kvTitleTaken } from './kv/namespaces.ts';
 import { createProject, findProject } from './pages/projects.ts';
@@ -65,7 +65,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
   const openapi = await loadOpenApi(options.openapi);
 
   let edge: Edge | undefined;
-  const core = new LocalCloudflareCore({
+  const core = new AccountModel({
     ...(stateDir ? { stateDir } : {}),
     defaultToken,
     tokens: options.tokens ?? [],

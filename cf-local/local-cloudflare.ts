@@ -3,7 +3,7 @@
  * API (control.ts) drives it; a module of its own so the two do not import each other.
  */
 import type http from 'node:http';
-import type { LocalCloudflareCore } from './account-model.ts';
+import type { AccountModel } from './account-model.ts';
 import type { BuildFailureScenario, DomainScenario, Timing, TokenConfig } from './emulator-options.ts';
 import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
 import type { StateData, TokenRecord } from './state.ts';
@@ -47,8 +47,8 @@ export interface LocalCloudflare {
   /** The default token (every permission group). */
   token: string;
   stateDir: string | undefined;
-  core: LocalCloudflareCore;
-  faults: LocalCloudflareCore['faults'];
+  core: AccountModel;
+  faults: AccountModel['faults'];
   info(): Record<string, unknown>;
   /** The mutation log: every state-changing API call with its outcome. */
   mutations(): MutationEntry[];

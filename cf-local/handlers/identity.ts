@@ -4,13 +4,13 @@ import type { PermissionGroupListResponse } from 'cloudflare/resources/user/toke
 import type { Token, TokenPolicy } from 'cloudflare/resources/shared';
 import type { Zone } from 'cloudflare/resources/zones/zones';
 import { LOCAL_ACCOUNT_ID, LOCAL_ACCOUNT_NAME, LOCAL_USER_EMAIL, LOCAL_USER_ID } from '../constants.ts';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { TokenRecord } from '../state.ts';
 import { listZones } from '../zones/model.ts';
 
-function verifyResult(core: LocalCloudflareCore, t: TokenRecord): TokenVerifyResponse {
+function verifyResult(core: AccountModel, t: TokenRecord): TokenVerifyResponse {
   const r: TokenVerifyResponse = { id: t.id, status: core.tokenStatus(t) };
   if (t.expires_on) r.expires_on = t.expires_on;
   if (t.not_before) r.not_before = t.not_before;
@@ -18,7 +18,7 @@ function verifyResult(core: LocalCloudflareCore, t: TokenRecord): TokenVerifyRes
 }
 
 /** A token's details as the API gives them: one policy per resource scope, naming its permission groups. */
-export function tokenDetails(core: LocalCloudflareCore, t: TokenRecord): Token {
+export function tokenDetails(core: AccountModel, t: TokenRecord): Token {
   const names = t.permissionGroups === '*' ? core.permissionGroups.map((g) => g.name) : t.permissionGroups;
   const groups = names.map((n) => core.permissionGroups.find((g) => g.name === n) ?? { id: n, name: n, scopes: ['com.cloudflare.api.account' as const] });
   const byScope = new Map<string, TokenPolicy.PermissionGroup[]>();
@@ -54,7 +54,7 @@ export function tokenDetails(core: LocalCloudflareCore, t: TokenRecord): Token {
 }
 
 /** The permission group names each policy grants (what a validator derives from token details). */
-function groupList(core: LocalCloudflareCore, ctx: Ctx): PermissionGroupListResponse[] {
+function groupList(core: AccountModel, ctx: Ctx): PermissionGroupListResponse[] {
   const name = ctx.query.get('name');
   const scope = ctx.query.get('scope');
   return core.permissionGroups

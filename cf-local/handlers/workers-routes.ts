@@ -1,6 +1,6 @@
 /** Workers routes: a script's routes across zones (wrangler deploy: PUT replaces them) and zone routes. */
 import type { RouteCreateResponse } from 'cloudflare/resources/workers/routes';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import type { RouteDef } from '../api-routes.ts';
 import type { RouteRecord } from '../state.ts';
@@ -16,7 +16,7 @@ function routeView(r: RouteRecord): RouteCreateResponse {
   return { id: r.id, pattern: r.pattern, ...(r.script ? { script: r.script } : {}) };
 }
 
-function scriptRouteView(core: LocalCloudflareCore, r: RouteRecord) {
+function scriptRouteView(core: AccountModel, r: RouteRecord) {
   const zone = findZoneById(core.store, r.zoneId);
   return { id: r.id, pattern: r.pattern, script: r.script, zone_id: r.zoneId, zone_name: zone?.name };
 }

@@ -3,7 +3,7 @@
  * subdomain and versions are handlers/workers-versions.ts; routes are handlers/workers-routes.ts.
  */
 import type { Script, ScriptUpdateResponse } from 'cloudflare/resources/workers/scripts/scripts';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { ScriptModule, ScriptRecord } from '../state.ts';
@@ -40,7 +40,7 @@ export function versionId(s: ScriptRecord): string {
 
 
 /** The one version a script has: the current upload at 100 %. */
-export function versionView(core: LocalCloudflareCore, s: ScriptRecord) {
+export function versionView(core: AccountModel, s: ScriptRecord) {
   return {
     id: versionId(s),
     number: 1,

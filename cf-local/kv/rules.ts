@@ -2,7 +2,7 @@
  * Workers KV request rules: the limits and validation messages of the KV service and the mapping
  * of Miniflare's KV failures to API errors, shared by the namespace and value routes.
  */
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 
 /** Limits: developers.cloudflare.com/kv/platform/limits (key 512 bytes, value 25 MiB, metadata 1024 bytes). */
@@ -80,6 +80,6 @@ export function bracketFields(form: FormData, root: string): Record<string, unkn
 }
 
 /** Miniflare's KV store for a namespace id. */
-export async function kvOf(core: LocalCloudflareCore, id: string) {
+export async function kvOf(core: AccountModel, id: string) {
   return core.runtime.kv(id);
 }

@@ -3,40 +3,40 @@
  * certificate authority. Apart from pages/domains.ts (the status a domain shows) because that one
  * reads the authority's rule, and the authority reads these records.
  */
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import type { DomainRecord } from '../state.ts';
 
 /** Every custom domain of the account, in the order they were added. */
-export function listDomains(core: LocalCloudflareCore): readonly DomainRecord[] {
+export function listDomains(core: AccountModel): readonly DomainRecord[] {
   return core.store.data.domains;
 }
 
-export function projectDomains(core: LocalCloudflareCore, project: string): DomainRecord[] {
+export function projectDomains(core: AccountModel, project: string): DomainRecord[] {
   return core.store.data.domains.filter((d) => d.project_name === project);
 }
 
 /** The domain with this hostname, whichever project has it (a hostname belongs to one project). */
-export function findDomainByName(core: LocalCloudflareCore, name: string): DomainRecord | undefined {
+export function findDomainByName(core: AccountModel, name: string): DomainRecord | undefined {
   return core.store.data.domains.find((d) => d.name === name);
 }
 
 /** A project's domain by hostname or id, as the API's `{domain_name}` accepts either. */
-export function findProjectDomain(core: LocalCloudflareCore, project: string, nameOrId: string): DomainRecord | undefined {
+export function findProjectDomain(core: AccountModel, project: string, nameOrId: string): DomainRecord | undefined {
   return core.store.data.domains.find((d) => d.project_name === project && (d.name === nameOrId || d.id === nameOrId));
 }
 
 /** False once the domain was detached (or its project deleted). */
-export function isAttached(core: LocalCloudflareCore, d: DomainRecord): boolean {
+export function isAttached(core: AccountModel, d: DomainRecord): boolean {
   return core.store.data.domains.includes(d);
 }
 
-export function addDomain(core: LocalCloudflareCore, rec: DomainRecord): DomainRecord {
+export function addDomain(core: AccountModel, rec: DomainRecord): DomainRecord {
   core.store.data.domains.push(rec);
   core.persist();
   return rec;
 }
 
-export function removeDomain(core: LocalCloudflareCore, d: DomainRecord): void {
+export function removeDomain(core: AccountModel, d: DomainRecord): void {
   core.store.data.domains = core.store.data.domains.filter((x) => x !== d);
   core.persist();
 }

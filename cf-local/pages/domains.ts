@@ -3,13 +3,13 @@
  * after which it waits for the certificate authority's HTTP check (certificate-authority.ts).
  */
 import type { DomainGetResponse } from 'cloudflare/resources/pages/projects/domains';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { validationPending } from '../certificate-authority.ts';
 import type { DomainRecord } from '../state.ts';
 
 type DomainView = DomainGetResponse;
 
-export function domainStatus(core: LocalCloudflareCore, d: DomainRecord): DomainView['status'] {
+export function domainStatus(core: AccountModel, d: DomainRecord): DomainView['status'] {
   if (d.scenario === 'error') return 'error';
   const elapsed = core.now() - d.createdAtMs;
   if (elapsed < Math.min(d.activationMs / 4, 250)) return 'initializing';
@@ -19,7 +19,7 @@ export function domainStatus(core: LocalCloudflareCore, d: DomainRecord): Domain
   return 'active';
 }
 
-export function domainView(core: LocalCloudflareCore, d: DomainRecord): DomainView {
+export function domainView(core: AccountModel, d: DomainRecord): DomainView {
   const status = domainStatus(core, d);
   const validation: DomainView['validation_data'] =
     status === 'error'

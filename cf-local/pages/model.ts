@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Deployment, Stage } from 'cloudflare/resources/pages/projects/projects';
 import { PAGES_DEV_SUFFIX } from '../constants.ts';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { STAGES, type DeploymentRecord, type ProjectRecord } from '../state.ts';
 
 // --- derived views ---------------------------------------------------------------------------
@@ -109,7 +109,7 @@ function directUploadSource(branch: string): Deployment['source'] {
   };
 }
 
-export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): DeploymentView {
+export function deploymentView(core: AccountModel, d: DeploymentRecord): DeploymentView {
   const project = core.store.data.projects.find((p) => p.name === d.project_name);
   const { stages, latest } = stageState(d, core.now());
   const view: DeploymentView = {
@@ -138,7 +138,7 @@ export function deploymentView(core: LocalCloudflareCore, d: DeploymentRecord): 
 }
 
 /** The live production deployment: the latest successful production deployment, unless a rollback pointed elsewhere since. */
-export function productionDeployment(core: LocalCloudflareCore, project: ProjectRecord): DeploymentRecord | undefined {
+export function productionDeployment(core: AccountModel, project: ProjectRecord): DeploymentRecord | undefined {
   const now = core.now();
   let best: { d: DeploymentRecord; at: number; rolledBack: boolean } | undefined;
   for (const d of core.store.data.deployments) {
@@ -153,7 +153,7 @@ export function productionDeployment(core: LocalCloudflareCore, project: Project
   return best?.d;
 }
 
-export function latestForBranch(core: LocalCloudflareCore, project: string, alias: string): DeploymentRecord | undefined {
+export function latestForBranch(core: AccountModel, project: string, alias: string): DeploymentRecord | undefined {
   const now = core.now();
   return core.store.data.deployments
     .filter((d) => d.project_name === project && branchAlias(d.branch) === alias && isLive(d, now))
@@ -164,7 +164,7 @@ export function latestForBranch(core: LocalCloudflareCore, project: string, alia
 
 /** Records a new deployment of `p`; a scripted build failure (takeBuildFailure) is fixed at creation. */
 export function newDeployment(
-  core: LocalCloudflareCore,
+  core: AccountModel,
   p: ProjectRecord,
   init: Pick<DeploymentRecord, 'branch' | 'kind' | 'trigger_type' | 'commit_hash' | 'commit_message' | 'commit_dirty' | 'manifest' | 'specialFiles'>,
 ): DeploymentRecord {
@@ -200,7 +200,7 @@ export function newDeployment(
  * Advanced-mode Pages Functions: the deployment's `_worker.js` runs as a Worker (with `env.ASSETS`
  * serving its static files). One that does not start fails the deployment at its deploy stage.
  */
-export async function startFunctions(core: LocalCloudflareCore, d: DeploymentRecord): Promise<void> {
+export async function startFunctions(core: AccountModel, d: DeploymentRecord): Promise<void> {
   try {
     await core.syncRuntime();
   } catch (err) {
@@ -211,28 +211,28 @@ export async function startFunctions(core: LocalCloudflareCore, d: DeploymentRec
 }
 
 /** A project's deployments, newest first; `environment` narrows to production or preview. */
-export function listDeployments(core: LocalCloudflareCore, project: string, environment?: string | null): DeploymentRecord[] {
+export function listDeployments(core: AccountModel, project: string, environment?: string | null): DeploymentRecord[] {
   return core.store.data.deployments
     .filter((d) => d.project_name === project && (!environment || d.environment === environment))
     .sort((a, b) => b.createdAtMs - a.createdAtMs);
 }
 
 /** A project's deployment by id or short id, as the API's `{deployment_id}` and the pages.dev label accept. */
-export function findDeployment(core: LocalCloudflareCore, project: string, idOrShortId: string): DeploymentRecord | undefined {
+export function findDeployment(core: AccountModel, project: string, idOrShortId: string): DeploymentRecord | undefined {
   return core.store.data.deployments.find((d) => d.project_name === project && (d.id === idOrShortId || d.short_id === idOrShortId));
 }
 
 /** The deployment a `<short id>.<project>.pages.dev` label names. */
-export function findDeploymentByShortId(core: LocalCloudflareCore, project: string, shortId: string): DeploymentRecord | undefined {
+export function findDeploymentByShortId(core: AccountModel, project: string, shortId: string): DeploymentRecord | undefined {
   return core.store.data.deployments.find((d) => d.project_name === project && d.short_id === shortId);
 }
 
-export function findDeploymentById(core: LocalCloudflareCore, id: string): DeploymentRecord | undefined {
+export function findDeploymentById(core: AccountModel, id: string): DeploymentRecord | undefined {
   return core.store.data.deployments.find((d) => d.id === id);
 }
 
 /** Deletes the deployment (and any rollback to it); its Functions stop with it. */
-export async function removeDeployment(core: LocalCloudflareCore, p: ProjectRecord, d: DeploymentRecord): Promise<void> {
+export async function removeDeployment(core: AccountModel, p: ProjectRecord, d: DeploymentRecord): Promise<void> {
   core.store.data.deployments = core.store.data.deployments.filter((x) => x !== d);
   delete p.rollbacks[d.id];
   core.persist();

@@ -1,7 +1,7 @@
 /** Pages projects: creation (the name rule, defaults from a git source) and the API's Project view. */
 import { randomUUID } from 'node:crypto';
 import type { Project } from 'cloudflare/resources/pages/projects/projects';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import type { ProjectRecord } from '../state.ts';
 import { deploymentView, productionDeployment, projectHost } from './model.ts';
@@ -21,7 +21,7 @@ function defaultConfigs(): Project['deployment_configs'] {
   return { preview: { ...env }, production: { ...env } };
 }
 
-export function projectView(core: LocalCloudflareCore, p: ProjectRecord): Project {
+export function projectView(core: AccountModel, p: ProjectRecord): Project {
   const deployments = core.store.data.deployments.filter((d) => d.project_name === p.name).sort((a, b) => b.createdAtMs - a.createdAtMs);
   const latest = deployments[0];
   const canonical = productionDeployment(core, p);
@@ -47,7 +47,7 @@ export function projectView(core: LocalCloudflareCore, p: ProjectRecord): Projec
 }
 
 export function createProject(
-  core: LocalCloudflareCore,
+  core: AccountModel,
   input: { name: string; production_branch?: string; build_config?: Partial<ProjectRecord['build_config']>; source?: ProjectRecord['source']; deployment_configs?: unknown },
 ): ProjectRecord {
   const name = String(input.name ?? '');
@@ -100,17 +100,17 @@ export function createProject(
   return rec;
 }
 
-export function listProjects(core: LocalCloudflareCore): readonly ProjectRecord[] {
+export function listProjects(core: AccountModel): readonly ProjectRecord[] {
   return core.store.data.projects;
 }
 
 /** The project by name, or undefined (`core.project` is the API's 404-throwing lookup). */
-export function findProject(core: LocalCloudflareCore, name: string): ProjectRecord | undefined {
+export function findProject(core: AccountModel, name: string): ProjectRecord | undefined {
   return core.store.data.projects.find((p) => p.name === name);
 }
 
 /** Deletes the project with its deployments and custom domains, and stops its Functions. */
-export async function removeProject(core: LocalCloudflareCore, p: ProjectRecord): Promise<void> {
+export async function removeProject(core: AccountModel, p: ProjectRecord): Promise<void> {
   const d = core.store.data;
   d.projects = d.projects.filter((x) => x !== p);
   d.deployments = d.deployments.filter((x) => x.project_name !== p.name);

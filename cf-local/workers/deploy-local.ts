@@ -1,7 +1,7 @@
 /** Deploying a Worker from code in-process (tests and the stack), without the multipart upload. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { LOCAL_ZONE_ID } from '../constants.ts';
 import type { ScriptBinding, ScriptModule } from '../state.ts';
 import { addRoute, listRoutes, putScript, updateRoute, type UploadMetadata } from './model.ts';
@@ -22,7 +22,7 @@ export interface WorkerDeployment {
 }
 
 /** Puts the script and points its route patterns on the default zone at it (an existing route is taken over). */
-export async function deployLocalWorker(core: LocalCloudflareCore, w: WorkerDeployment): Promise<{ name: string; routes: string[] }> {
+export async function deployLocalWorker(core: AccountModel, w: WorkerDeployment): Promise<{ name: string; routes: string[] }> {
   let modules: ScriptModule[];
   if (w.scriptPath) {
     const name = path.basename(w.scriptPath);

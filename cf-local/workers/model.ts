@@ -3,7 +3,7 @@
  * zone routes (which requests at the edge go to which script). The HTTP routes are handlers/workers-*.ts.
  */
 import { createHash } from 'node:crypto';
-import type { LocalCloudflareCore } from '../account-model.ts';
+import type { AccountModel } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { findKvNamespace } from '../kv/namespaces.ts';
@@ -35,7 +35,7 @@ export function moduleType(contentType: string, name: string): ScriptModule['typ
 }
 
 /** Store (or replace) a script and run it; the previous version stays if the new one fails to start. */
-export async function putScript(core: LocalCloudflareCore, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
+export async function putScript(core: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
   if (!/^[a-z0-9]([a-z0-9_-]{0,62})$/.test(name)) throw Errors.workerValidation(`Invalid Worker name "${name}": use lowercase letters, digits, - and _.`);
   const main = meta.main_module ?? meta.body_part;
   if (!main) throw Errors.workerValidation('metadata.main_module is required (ES module Workers).');
@@ -74,7 +74,7 @@ export async function putScript(core: LocalCloudflareCore, name: string, meta: U
   return rec;
 }
 
-export function addRoute(core: LocalCloudflareCore, zoneId: string, pattern: string, script?: string): RouteRecord {
+export function addRoute(core: AccountModel, zoneId: string, pattern: string, script?: string): RouteRecord {
   if (!pattern || /\s/.test(pattern)) throw new CfApiError(400, { code: 10022, message: 'Invalid route pattern.' });
   if (core.store.data.routes.some((r) => r.zoneId === zoneId && r.pattern === pattern)) throw Errors.workerRouteExists();
   const rec: RouteRecord = { id: hexId(), zoneId, pattern, ...(script ? { script } : {}) };
@@ -83,38 +83,38 @@ export function addRoute(core: LocalCloudflareCore, zoneId: string, pattern: str
   return rec;
 }
 
-export function listScripts(core: LocalCloudflareCore): readonly ScriptRecord[] {
+export function listScripts(core: AccountModel): readonly ScriptRecord[] {
   return core.store.data.scripts;
 }
 
-export function findScript(core: LocalCloudflareCore, name: string): ScriptRecord | undefined {
+export function findScript(core: AccountModel, name: string): ScriptRecord | undefined {
   return core.store.data.scripts.find((s) => s.id === name);
 }
 
 /** Forgets the script and stops running it; its routes stay (the edge skips a route whose script is not running). */
-export async function removeScript(core: LocalCloudflareCore, name: string): Promise<void> {
+export async function removeScript(core: AccountModel, name: string): Promise<void> {
   core.store.data.scripts = core.store.data.scripts.filter((s) => s.id !== name);
   await core.syncRuntime();
   core.persist();
 }
 
 /** Routes of a zone, or (with `script`) of one script across zones. */
-export function listRoutes(core: LocalCloudflareCore, by: { zoneId?: string; script?: string }): RouteRecord[] {
+export function listRoutes(core: AccountModel, by: { zoneId?: string; script?: string }): RouteRecord[] {
   return core.store.data.routes.filter((r) => (by.zoneId === undefined || r.zoneId === by.zoneId) && (by.script === undefined || r.script === by.script));
 }
 
-export function findRoute(core: LocalCloudflareCore, zoneId: string, routeId: string): RouteRecord | undefined {
+export function findRoute(core: AccountModel, zoneId: string, routeId: string): RouteRecord | undefined {
   return core.store.data.routes.find((r) => r.zoneId === zoneId && r.id === routeId);
 }
 
-export function updateRoute(core: LocalCloudflareCore, r: RouteRecord, patch: { pattern?: string; script?: string }): RouteRecord {
+export function updateRoute(core: AccountModel, r: RouteRecord, patch: { pattern?: string; script?: string }): RouteRecord {
   if (patch.pattern) r.pattern = patch.pattern;
   if (patch.script !== undefined) r.script = patch.script || undefined;
   core.persist();
   return r;
 }
 
-export function removeRoute(core: LocalCloudflareCore, r: RouteRecord): void {
+export function removeRoute(core: AccountModel, r: RouteRecord): void {
   core.store.data.routes = core.store.data.routes.filter((x) => x !== r);
   core.persist();
 }
@@ -123,7 +123,7 @@ export function removeRoute(core: LocalCloudflareCore, r: RouteRecord): void {
  * wrangler deploy's PUT of a script's routes: the script's old routes go, and so does any other
  * route on one of the new patterns (a pattern belongs to one script).
  */
-export function replaceScriptRoutes(core: LocalCloudflareCore, script: string, wanted: Array<{ pattern: string; zoneId: string }>): RouteRecord[] {
+export function replaceScriptRoutes(core: AccountModel, script: string, wanted: Array<{ pattern: string; zoneId: string }>): RouteRecord[] {
   const d = core.store.data;
   d.routes = d.routes.filter((r) => r.script !== script && !wanted.some((x) => x.pattern === r.pattern && x.zoneId === r.zoneId));
   const added = wanted.map((x) => ({ id: hexId(), zoneId: x.zoneId, pattern: x.pattern, script }));
