@@ -134,7 +134,7 @@ async function main(): Promise<void> {
     // A generated file holds data only; it may load anywhere its importers may.
     marks.set(file, GENERATED.has(file) ? new Set(['worker', 'workflow']) : sandboxesOf(firstLine));
   }
-  const [typed, erased] = [await importGraph(ROOT, files, false), await importGraph(ROOT, files, true)];
+  const [typed, erased] = await Promise.all([importGraph(ROOT, files, false), importGraph(ROOT, files, true)]);
   const sections: Array<[string, string[]]> = [
     ['import cycles (type-only imports included)', cycles(typed)],
     [`files over ${MAX_LINES} lines`, await oversized(ROOT, files)],
