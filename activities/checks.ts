@@ -2,7 +2,35 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Ctx } from './context.ts';
 import { heartbeat } from './context.ts';
-import type { CheckReport, CheckResult, ChecksArgs } from './types.ts';
+
+export interface ChecksArgs {
+  hostname: string;
+  paths: string[];
+  expectStatus?: number[];
+  /** Require `x-nextdeploy-version` to equal this (null = do not look at it). */
+  expectVersion: string | null;
+  requestTimeoutMs: number;
+  /** Keep retrying failing rounds for this long (0 = one round). */
+  windowMs: number;
+  intervalMs: number;
+}
+
+/** One request of a check round. */
+export interface CheckResult {
+  path: string;
+  ok: boolean;
+  status: number | null;
+  version: string | null;
+  error: string | null;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  rounds: number;
+  /** The last round's results. */
+  results: CheckResult[];
+  summary: string;
+}
 
 /** The header the router adds to every answer: the version it served. */
 export const VERSION_HEADER = 'x-nextdeploy-version';

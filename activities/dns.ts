@@ -3,7 +3,36 @@ import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
 import { listItems } from './paging.ts';
-import type { DnsRecordSnapshot, RestoreDnsArgs, UpsertDnsArgs, UpsertDnsResult } from './types.ts';
+
+/** A DNS record as preflight found it, so the saga can put it back. */
+export interface DnsRecordSnapshot {
+  id: string;
+  type: string;
+  name: string;
+  content: string;
+  proxied: boolean;
+  ttl: number;
+}
+
+export interface UpsertDnsArgs {
+  zoneId: string;
+  hostname: string;
+  target: string;
+  proxied: boolean;
+}
+
+export interface UpsertDnsResult {
+  recordId: string;
+  action: 'created' | 'updated' | 'unchanged';
+}
+
+export interface RestoreDnsArgs {
+  zoneId: string;
+  hostname: string;
+  /** The content this deploy wrote (a record with other content is someone else's: left alone). */
+  target: string;
+  previous: DnsRecordSnapshot | null;
+}
 
 interface RecordLike {
   id: string;

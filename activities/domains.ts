@@ -4,7 +4,12 @@ import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
 import { attempt } from './context.ts';
 import { CF_CODES, cloudflareCode } from './errors.ts';
-import type { DomainArgs } from './types.ts';
+
+export interface DomainArgs {
+  accountId: string;
+  pagesProject: string;
+  hostname: string;
+}
 
 interface DomainLike {
   name: string;

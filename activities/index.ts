@@ -1,48 +1,64 @@
-import type { ActivityDeps } from './context.ts';
+import type { DeployInput } from '../core/deploy-input.ts';
+import type { ActivityDeps, Ctx } from './context.ts';
 import { createCtx } from './context.ts';
 import { runChecks } from './checks.ts';
 import { upsertDnsRecord, restoreDnsRecord } from './dns.ts';
 import { attachCustomDomain, awaitCustomDomain, detachCustomDomain } from './domains.ts';
 import { awaitDeployment, triggerDeployment } from './pages.ts';
-import { preflight } from './preflight.ts';
-import type { NextdeployActivities } from './types.ts';
+import { preflight, type PreflightResult } from './preflight.ts';
 import { planRetention, pruneDeployments, pruneVersions } from './retention.ts';
-import { createWebhookActivities } from './webhook.ts';
+import { createWebhookActivities, type DeployNotification } from './webhook.ts';
 import { announcePendingVersion, flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
 
 export type { ActivityDeps } from './context.ts';
-export type { NextdeployActivities } from './types.ts';
 export type { WebhookConfig } from './webhook.ts';
 export { createCloudflareClient } from './cloudflare.ts';
+
+/** Every activity the deploy, rollback and retention workflows call (as the worker registers them). */
+export type NextdeployActivities = ReturnType<typeof createActivities>;
 
 /**
  * Every activity of the deploy and rollback workflows, bound to its dependencies (Cloudflare
  * client, clock, edge address). The worker registers the returned object as its activities.
  */
-export function createActivities(deps: ActivityDeps): NextdeployActivities {
+export function createActivities(deps: ActivityDeps) {
   const ctx = createCtx(deps);
   const webhook = deps.webhook ? createWebhookActivities(deps.webhook) : null;
+  /** An activity as the worker registers it: its module's function with the context bound. */
+  const bound = <A, R>(activity: (ctx: Ctx, args: A) => Promise<R>) => (args: A) => activity(ctx, args);
   return {
-    preflight: async (input) => ({ ...(await preflight(ctx, input)), webhook: webhook !== null }),
-    triggerDeployment: (args) => triggerDeployment(ctx, args),
-    awaitDeployment: (args) => awaitDeployment(ctx, args),
-    upsertDnsRecord: (args) => upsertDnsRecord(ctx, args),
-    restoreDnsRecord: (args) => restoreDnsRecord(ctx, args),
-    attachCustomDomain: (args) => attachCustomDomain(ctx, args),
-    awaitCustomDomain: (args) => awaitCustomDomain(ctx, args),
-    detachCustomDomain: (args) => detachCustomDomain(ctx, args),
-    writeVersionKeys: (args) => writeVersionKeys(ctx, args),
-    announcePendingVersion: (args) => announcePendingVersion(ctx, args),
-    markVersionFailed: (args) => markVersionFailed(ctx, args),
-    flipActive: (args) => flipActive(ctx, args),
-    restoreActive: (args) => restoreActive(ctx, args),
-    resolveRollbackTarget: (args) => resolveRollbackTarget(ctx, args),
-    runChecks: (args) => runChecks(ctx, args),
-    // Always registered so the workflow needs no flag (and no secret) to call it: the worker's
-    // environment alone decides whether a request goes out.
-    notifyDeployFinished: async (n) => (webhook ? { delivered: true, status: (await webhook.notifyDeployFinished(n)).status } : { delivered: false, status: null }),
-    planRetention: (args) => planRetention(ctx, args),
-    pruneVersions: (args) => pruneVersions(ctx, args),
-    pruneDeployments: (args) => pruneDeployments(ctx, args),
+    // Typed as the contract: histories of older workers carry no `webhook` field.
+    preflight: async (input: DeployInput): Promise<PreflightResult> => ({ ...(await preflight(ctx, input)), webhook: webhook !== null }),
+    triggerDeployment: bound(triggerDeployment),
+    /** Fails with STILL_PENDING while building (the retry policy is the poll loop), BUILD_FAILED on failure. */
+    awaitDeployment: bound(awaitDeployment),
+    upsertDnsRecord: bound(upsertDnsRecord),
+    restoreDnsRecord: bound(restoreDnsRecord),
+    attachCustomDomain: bound(attachCustomDomain),
+    /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
+    awaitCustomDomain: bound(awaitCustomDomain),
+    detachCustomDomain: bound(detachCustomDomain),
+    writeVersionKeys: bound(writeVersionKeys),
+    /** Before the domain step of an app with nothing live: the version's entry, pending, for certificate validation. */
+    announcePendingVersion: bound(announcePendingVersion),
+    markVersionFailed: bound(markVersionFailed),
+    flipActive: bound(flipActive),
+    restoreActive: bound(restoreActive),
+    /** For the manual rollback: the live version and the (validated) target. */
+    resolveRollbackTarget: bound(resolveRollbackTarget),
+    runChecks: bound(runChecks),
+    /**
+     * The signed webhook on a deploy's final status. Always registered, so the workflow needs no
+     * flag (and no secret) to call it: a worker without `NEXTDEPLOY_WEBHOOK_URL`/`_SECRET` answers
+     * `{ delivered: false }` without a request.
+     */
+    notifyDeployFinished: async (n: DeployNotification): Promise<{ delivered: boolean; status: number | null }> =>
+      webhook ? { delivered: true, status: (await webhook.notifyDeployFinished(n)).status } : { delivered: false, status: null },
+    planRetention: bound(planRetention),
+    pruneVersions: bound(pruneVersions),
+    pruneDeployments: bound(pruneDeployments),
   };
 }
+
+/** Every activity the deploy, rollback and retention workflows call (as the worker registers them). */
+export type NextdeployActivities = ReturnType<typeof createActivities>;

@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { activeRecordSchema, kvKeys, versionsListSchema, type ActiveRecord, type VersionEntry } from '../core/kv-records.ts';
 import type { Ctx } from './context.ts';
-import type { KvArgs } from './types.ts';
+
+export interface KvArgs {
+  accountId: string;
+  kvNamespaceId: string;
+  app: string;
+}
 
 /** Workers KV allows one write per second per key; a little margin on top. */
 export const KV_WRITE_SPACING_MS = 1_100;

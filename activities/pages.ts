@@ -1,11 +1,48 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
+import type { DeployInput } from '../core/deploy-input.ts';
 import type { Ctx } from './context.ts';
 import { attempt, waitBeforeFirstPoll } from './context.ts';
 import { directUpload } from './direct-upload.ts';
 import { listItems, type NumberedPage } from './paging.ts';
-import type { TriggeredDeployment, PagesDeploymentArgs, PollStart, TriggerArgs } from './types.ts';
+
+/** A Pages deployment as results and KV records name it. */
+export interface DeploymentRef {
+  id: string;
+  shortId: string;
+  url: string;
+}
+
+/** A Pages deployment this run created (or found, when a retry follows a POST that landed). */
+export interface TriggeredDeployment extends DeploymentRef {
+  /** True when an existing deployment with this run's marker was found instead of creating one. */
+  reused: boolean;
+}
+
+export interface TriggerArgs {
+  accountId: string;
+  pagesProject: string;
+  source: DeployInput['source'];
+  /** Tag written into the deployment (commit message) so a retry finds it: `nextdeploy <app>@<version>`. */
+  marker: string;
+}
+
+export interface PagesDeploymentArgs {
+  accountId: string;
+  pagesProject: string;
+  deploymentId: string;
+}
+
+/**
+ * A poll's start: for a build this deploy just started, the first attempt waits this long before
+ * asking, instead of asking at once for an answer that cannot be "ready" yet. The retry policy's
+ * first interval doubles to match (pollOptions), so the attempts fall when they did before, minus
+ * the one at time 0. 0 or absent: ask at once.
+ */
+export interface PollStart {
+  firstPollAfterMs?: number;
+}
 
 /**
  * How many deployments (newest first) a trigger looks through for its marker at least. A retry

@@ -9,7 +9,23 @@ import { pickRecord, recordsAt } from './dns.ts';
 import { findDomain } from './domains.ts';
 import { httpStatus } from './errors.ts';
 import { KvStore } from './kv-store.ts';
-import type { PreflightResult } from './types.ts';
+import type { DnsRecordSnapshot } from './dns.ts';
+
+/** What preflight hands the rest of the run. */
+export interface PreflightResult {
+  zoneName: string;
+  /** The live version before this deploy (null = the app was never live). */
+  activeVersion: string | null;
+  /** The record the hostname has now (null = none). */
+  dnsRecord: DnsRecordSnapshot | null;
+  /** Whether the Pages project already has the custom domain. */
+  domainExisted: boolean;
+  /**
+   * Whether the worker that ran preflight sends the deploy webhook. False: the workflow schedules
+   * no notification at the end. Absent (histories of older workers): it does, as before.
+   */
+  webhook?: boolean;
+}
 
 interface TokenDetails {
   status?: string;

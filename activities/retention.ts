@@ -7,7 +7,42 @@ import type { Ctx } from './context.ts';
 import { heartbeat } from './context.ts';
 import { cloudflareCode, classifyError } from './errors.ts';
 import { KvStore } from './kv-store.ts';
-import type { PruneDeploymentsArgs, PruneResult, PruneVersionsArgs, RetentionArgs, RetentionPlan } from './types.ts';
+import type { KvArgs } from './kv-store.ts';
+
+/** Retention of one app: `keep` newest versions and deployments, plus everything live/previous need. */
+export interface RetentionArgs extends KvArgs {
+  pagesProject: string;
+  keep: number;
+  /** Deployments (and their versions) younger than this are never pruned: a deploy may be using them. */
+  minAgeMs: number;
+  /** Cap per run on each kind of deletion (the API budget is shared with deploys). */
+  maxDeletions: number;
+}
+
+/** What `planRetention` decided; nothing is deleted yet. */
+export interface RetentionPlan {
+  live: string | null;
+  previous: string | null;
+  keptVersions: string[];
+  /** Versions whose list entry and KV keys go. */
+  pruneVersions: string[];
+  /** Deployments that go, oldest first. */
+  pruneDeployments: { id: string; shortId: string; version: string | null; createdOn: string }[];
+}
+
+export interface PruneVersionsArgs extends KvArgs {
+  versions: string[];
+}
+
+export interface PruneDeploymentsArgs extends KvArgs {
+  pagesProject: string;
+  deployments: RetentionPlan['pruneDeployments'];
+}
+
+export interface PruneResult {
+  deleted: string[];
+  skipped: { id: string; why: string }[];
+}
 
 /** "You cannot delete the latest production deployment" (cf-local/errors.ts, Pages API). */
 const PAGES_CANNOT_DELETE_LIVE = 8000034;

@@ -4,7 +4,50 @@ import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records
 import { metadataSchema, versionSchema, type Metadata } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
 import { KvStore, applyRetention, setState, versionsWrite, type KvSnapshot } from './kv-store.ts';
-import type { AnnounceVersionArgs, FlipArgs, MarkFailedArgs, ResolveRollbackArgs, RestoreActiveArgs, WriteVersionArgs } from './types.ts';
+import type { KvArgs } from './kv-store.ts';
+import type { DeploymentRef } from './pages.ts';
+
+/** The version a deploy brings up, as its versions-list entry names it. */
+export interface AnnounceVersionArgs extends KvArgs {
+  version: string;
+  deployment: DeploymentRef;
+  /** How many versions the list keeps (the input's `versionsRetention`). */
+  retention: number;
+}
+
+export interface WriteVersionArgs extends AnnounceVersionArgs {
+  pagesProject: string;
+  metadata: Metadata;
+}
+
+export interface FlipArgs extends KvArgs {
+  version: string;
+  /** Hosts route targets may use (default: those of the live record). */
+  allowedHosts?: string[];
+  /** `workflow:deploy-<app>` or `rollback:<workflow id>`. */
+  activatedBy: string;
+  /** State the version that stops being live gets in the versions list. */
+  previousState?: 'retired' | 'failed';
+  reason?: string;
+}
+
+export interface RestoreActiveArgs extends KvArgs {
+  /** The version this deploy made live (marked failed). */
+  failedVersion: string;
+  /** The version to make live again; null = the app was not live before: remove the record. */
+  previousVersion: string | null;
+  activatedBy: string;
+  reason: string;
+}
+
+export interface MarkFailedArgs extends KvArgs {
+  version: string;
+  reason: string;
+}
+
+export interface ResolveRollbackArgs extends KvArgs {
+  toVersion?: string;
+}
 
 /**
  * Rewrites targets on the production alias `<project>.pages.dev` to the deployment's own
