@@ -208,6 +208,15 @@ export class AccountModel {
     return { ...hit };
   }
 
+  clearBuildFailures(): void {
+    this.buildFailures = [];
+  }
+
+  /** Forgets the scenarios; domains already added keep the behaviour a scenario gave them. */
+  clearDomainScenarios(): void {
+    this.domainScenarios = [];
+  }
+
   addDomainScenario(s: Omit<DomainScenario, 'id'>): DomainScenario {
     const rec = { ...s, id: `domain-${++this.scenarioSeq}` };
     this.domainScenarios.push(rec);

@@ -41,21 +41,21 @@ export function controlHandler(getCf: () => LocalCloudflare) {
         case route === 'POST /scenarios/build-failures':
           return ok(cf.failBuilds(body), 201);
         case route === 'DELETE /scenarios/build-failures':
-          cf.core.buildFailures = [];
+          cf.core.clearBuildFailures();
           return ok({ cleared: true });
         case route === 'GET /scenarios/domains':
           return ok(cf.core.domainScenarios);
         case route === 'POST /scenarios/domains':
           return ok(cf.domainScenario(body as { domain: string; mode: 'stuck' | 'error' }), 201);
         case route === 'DELETE /scenarios/domains':
-          cf.core.domainScenarios = [];
+          cf.core.clearDomainScenarios();
           return ok({ cleared: true });
         case route === 'GET /mutations': {
           const since = Number(url.searchParams.get('since') ?? '0');
           return ok(cf.mutations().filter((e) => e.seq > since));
         }
         case route === 'DELETE /mutations':
-          cf.core.observe.mutations = [];
+          cf.core.observe.clearMutations();
           return ok({ cleared: true });
         case route === 'GET /requests':
           return ok({ perToken: Object.fromEntries(cf.core.observe.perToken), recent: cf.core.observe.requests.slice(-200) });

@@ -152,7 +152,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     },
     mutations: () => core.observe.mutations.map((m) => ({ ...m })),
     clearMutations: () => {
-      core.observe.mutations = [];
+      core.observe.clearMutations();
     },
     addFault: (spec) => core.faults.add(spec),
     failBuilds: (spec) => core.addBuildFailure(spec),
@@ -176,8 +176,8 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     reset: async () => {
       core.store.clear();
       core.faults.clear();
-      core.buildFailures = [];
-      core.domainScenarios = [];
+      core.clearBuildFailures();
+      core.clearDomainScenarios();
       core.observe.clear();
       core.rateLimiter.reset();
       core.seedDefaults();

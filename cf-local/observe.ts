@@ -168,6 +168,10 @@ export class Observations {
     this.perToken.set(name, (this.perToken.get(name) ?? 0) + 1);
   }
 
+  clearMutations(): void {
+    this.mutations = [];
+  }
+
   clear(): void {
     this.mutations = [];
     this.requests = [];
