@@ -2,11 +2,11 @@
 // `*.apps.nextdeploy.test`), a Temporal dev server and a nextdeploy worker. Used by the
 // integration tests and scripts/record-histories.ts; the CLI's embedded mode can use it too.
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
-import { startCloudflareWithRouter } from '../devstack/stack.ts';
-import { startTemporalDevServer, type RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import { startCloudflareWithRouter, startTemporal } from '../devstack/stack.ts';
+import type { RunningDevServer } from '../devstack/temporal-dev-server.ts';
 import { createCloudflareClient } from '../activities/cloudflare.ts';
 import { createNextdeployWorker } from './create-worker.ts';
 
@@ -15,6 +15,7 @@ export const LOCAL_APPS_DOMAIN = 'apps.nextdeploy.test';
 /** The routes namespace the local stack seeds (the router's `ROUTES` binding). */
 export const LOCAL_ROUTES_NAMESPACE_ID = '0123456789abcdef0123456789abcdef';
 
+/** A running local deploy stack; {@link LocalDeployStack.stop} stops all of it. */
 export interface LocalDeployStack {
   cf: LocalCloudflare;
   temporal: RunningDevServer;
@@ -28,6 +29,7 @@ export interface LocalDeployStack {
   stop(): Promise<void>;
 }
 
+/** Options of {@link startLocalDeployStack}. */
 export interface LocalDeployStackOptions {
   /** Pages projects to create. */
   projects?: string[];
@@ -39,6 +41,7 @@ export interface LocalDeployStackOptions {
   worker?: boolean;
 }
 
+/** Starts the local Cloudflare with the router, a Temporal dev server and (by default) an in-process worker. */
 export async function startLocalDeployStack(options: LocalDeployStackOptions = {}): Promise<LocalDeployStack> {
   const { cf, edgeHost } = await startCloudflareWithRouter({
     projects: options.projects ?? ['demo'],
@@ -52,13 +55,11 @@ export async function startLocalDeployStack(options: LocalDeployStackOptions = {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
   try {
-    const temporal = await startTemporalDevServer({ dbFilename: false, log: () => {} });
-    stops.push(() => temporal.stop());
+    const temporalStack = await startTemporal({ dbFilename: false, log: () => {} });
+    stops.push(() => temporalStack.stop());
+    const { server: temporal, client } = temporalStack;
     const nativeConnection = await NativeConnection.connect({ address: temporal.address });
     stops.push(() => nativeConnection.close());
-    const connection = await Connection.connect({ address: temporal.address });
-    stops.push(() => connection.close());
-    const client = new Client({ connection, namespace: temporal.namespace });
     const taskQueue = options.taskQueue ?? 'nextdeploy';
     if (options.worker === false) {
       return { cf, temporal, client, worker: undefined, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };
