@@ -14,9 +14,6 @@ export type { ActivityDeps } from './context.ts';
 export type { WebhookConfig } from './webhook.ts';
 export { createCloudflareClient } from './cloudflare.ts';
 
-/** Every activity the deploy, rollback and retention workflows call (as the worker registers them). */
-export type NextdeployActivities = ReturnType<typeof createActivities>;
-
 /**
  * Every activity of the deploy and rollback workflows, bound to its dependencies (Cloudflare
  * client, clock, edge address). The worker registers the returned object as its activities.
