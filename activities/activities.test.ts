@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
-import { acts, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
+import { activities, cf, failureOf, input, KV_ID, site, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
 import { MARKER_SCAN_LIMIT } from './pages.ts';
 import type { TriggeredDeployment } from './types.ts';
@@ -14,7 +14,7 @@ useLocalCloudflare();
 
 describe('preflight', () => {
   it('snapshots the live version, the DNS record and the domain', async () => {
-    const pre = await acts.preflight(input());
+    const pre = await activities.preflight(input());
     expect(pre).toEqual({ zoneName: 'nextdeploy.test', activeVersion: null, dnsRecord: null, domainExisted: false, webhook: false });
   });
 
@@ -35,7 +35,7 @@ describe('preflight', () => {
     expect(denied.message).toContain('DNS Write');
     expect(denied.message).toContain('Zone → DNS → Edit');
 
-    const outside = await failureOf(acts.preflight(input({ hostname: 'app123.example.com' })));
+    const outside = await failureOf(activities.preflight(input({ hostname: 'app123.example.com' })));
     expect(outside.type).toBe(NOT_RETRYABLE.HOSTNAME_OUTSIDE_ZONE);
 
     const bogus = 'bogus-token-value-42424242';
@@ -49,16 +49,16 @@ describe('the Pages deployment', () => {
   it('uploads only what is missing, creates one deployment per marker, and polls it to success', async () => {
     const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy app123@v1' };
     cf.clearMutations();
-    const first = await acts.triggerDeployment(args);
+    const first = await activities.triggerDeployment(args);
     expect(first.reused).toBe(false);
-    const again = await acts.triggerDeployment(args);
+    const again = await activities.triggerDeployment(args);
     expect(again).toMatchObject({ id: first.id, reused: true });
     const creates = cf.mutations().filter((m) => m.operation === 'pages.projects.deployments.create' && m.outcome === 'applied');
     expect(creates).toHaveLength(1);
 
     let outcome: { stage: string } | ApplicationFailure | undefined;
     for (let i = 0; i < 100; i += 1) {
-      outcome = await acts.awaitDeployment({ accountId: cf.accountId, pagesProject: 'demo', deploymentId: first.id }).catch((e: ApplicationFailure) => e);
+      outcome = await activities.awaitDeployment({ accountId: cf.accountId, pagesProject: 'demo', deploymentId: first.id }).catch((e: ApplicationFailure) => e);
       if (!(outcome instanceof ApplicationFailure)) break;
       expect(outcome.type).toBe(RETRYABLE.STILL_PENDING);
       await new Promise((r) => setTimeout(r, 20));
@@ -74,7 +74,7 @@ describe('the Pages deployment', () => {
       cf.addFault({ operation: 'pages.assets.checkMissing', latencyMs: 3_500, count: 1 });
       const before = cf.core.observe.requests.at(-1)?.seq ?? 0;
       const dir = site({ 'index.html': '<h1>jwt</h1>' });
-      const d = await acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: { type: 'directory', path: dir, branch: 'preview' }, marker: 'nextdeploy app123@vjwt' });
+      const d = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: { type: 'directory', path: dir, branch: 'preview' }, marker: 'nextdeploy app123@vjwt' });
       expect(d.reused).toBe(false);
       const requests = cf.core.observe.requests.filter((r) => r.seq > before);
       const ops = (op: string) => requests.filter((r) => r.operation === op).map((r) => r.status);
@@ -89,11 +89,11 @@ describe('the Pages deployment', () => {
     const marker = 'nextdeploy busy@v1';
     const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker };
     const scheduledTimestampMs = Date.now();
-    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(acts.triggerDeployment, args) as Promise<TriggeredDeployment>;
+    const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(activities.triggerDeployment, args) as Promise<TriggeredDeployment>;
     const first = await attempt(1);
     // Other apps deploy to the same project while this attempt's worker is down.
     for (let i = 0; i < MARKER_SCAN_LIMIT + 10; i++) {
-      await acts.triggerDeployment({ ...args, marker: `nextdeploy other${i}@v1` });
+      await activities.triggerDeployment({ ...args, marker: `nextdeploy other${i}@v1` });
     }
     cf.clearMutations();
     const retried = await attempt(2);
@@ -104,17 +104,17 @@ describe('the Pages deployment', () => {
   it('triggers a git build once, however often the trigger is retried', async () => {
     const args = { accountId: cf.accountId, pagesProject: 'gitproj', source: { type: 'git' as const, branch: 'main' }, marker: 'nextdeploy app123@vgit' };
     cf.clearMutations();
-    const first = await acts.triggerDeployment(args);
-    expect(await acts.triggerDeployment(args)).toMatchObject({ id: first.id, reused: true });
+    const first = await activities.triggerDeployment(args);
+    expect(await activities.triggerDeployment(args)).toMatchObject({ id: first.id, reused: true });
     expect(cf.mutations().filter((m) => m.operation === 'pages.projects.deployments.create' && m.outcome === 'applied')).toHaveLength(1);
   });
 
   it('reports a failed build as BUILD_FAILED with its stage', async () => {
     cf.failBuilds({ project: 'demo', stage: 'deploy', message: 'boom', count: 1 });
-    const d = await acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy app123@vfail' });
+    const d = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy app123@vfail' });
     let failure: ApplicationFailure | undefined;
     for (let i = 0; i < 100 && !failure; i += 1) {
-      const err = await acts.awaitDeployment({ accountId: cf.accountId, pagesProject: 'demo', deploymentId: d.id }).then(() => undefined, (e: ApplicationFailure) => e);
+      const err = await activities.awaitDeployment({ accountId: cf.accountId, pagesProject: 'demo', deploymentId: d.id }).then(() => undefined, (e: ApplicationFailure) => e);
       if (err && err.type !== RETRYABLE.STILL_PENDING) failure = err;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -128,46 +128,46 @@ describe('DNS and custom domain', () => {
   it('creates the CNAME and removes it again; edits an existing one and puts it back', async () => {
     const zoneId = cf.zone.id;
     const target = 'demo.pages.dev';
-    expect(await acts.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'created' });
-    expect(await acts.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'unchanged' });
-    await acts.restoreDnsRecord({ zoneId, hostname: host, target, previous: null });
-    await acts.restoreDnsRecord({ zoneId, hostname: host, target, previous: null });
+    expect(await activities.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'created' });
+    expect(await activities.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'unchanged' });
+    await activities.restoreDnsRecord({ zoneId, hostname: host, target, previous: null });
+    await activities.restoreDnsRecord({ zoneId, hostname: host, target, previous: null });
     expect(cf.state().dnsRecords.filter((r) => r.record.name === host)).toHaveLength(0);
 
     const client = createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
     await client.dns.records.create({ zone_id: zoneId, type: 'CNAME', name: host, content: 'old.pages.dev', proxied: false, ttl: 300 });
-    const pre = await acts.preflight(input({ hostname: host }));
+    const pre = await activities.preflight(input({ hostname: host }));
     expect(pre.dnsRecord).toMatchObject({ type: 'CNAME', content: 'old.pages.dev', proxied: false, ttl: 300 });
-    expect(await acts.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'updated' });
-    await acts.restoreDnsRecord({ zoneId, hostname: host, target, previous: pre.dnsRecord });
+    expect(await activities.upsertDnsRecord({ zoneId, hostname: host, target, proxied: true })).toMatchObject({ action: 'updated' });
+    await activities.restoreDnsRecord({ zoneId, hostname: host, target, previous: pre.dnsRecord });
     const [restored] = cf.state().dnsRecords.filter((r) => r.record.name === host).map((r) => r.record);
     expect(restored).toMatchObject({ content: 'old.pages.dev', proxied: false });
   });
 
   it('attaches the domain (again is fine), waits for it, and detaches it', async () => {
     const args = { accountId: cf.accountId, pagesProject: 'demo', hostname: 'shop.nextdeploy.test' };
-    expect(await acts.attachCustomDomain(args)).toEqual({ attachedByUs: true });
-    expect(await acts.attachCustomDomain(args)).toEqual({ attachedByUs: false });
+    expect(await activities.attachCustomDomain(args)).toEqual({ attachedByUs: true });
+    expect(await activities.attachCustomDomain(args)).toEqual({ attachedByUs: false });
     let active: unknown;
     for (let i = 0; i < 100 && !active; i += 1) {
-      active = await acts.awaitCustomDomain(args).catch((e: ApplicationFailure) => {
+      active = await activities.awaitCustomDomain(args).catch((e: ApplicationFailure) => {
         expect(e.type).toBe(RETRYABLE.STILL_PENDING);
         return new Promise((r) => setTimeout(() => r(undefined), 20));
       });
     }
     expect(active).toMatchObject({ status: 'active' });
-    await acts.detachCustomDomain(args);
-    await acts.detachCustomDomain(args);
+    await activities.detachCustomDomain(args);
+    await activities.detachCustomDomain(args);
     expect(cf.state().domains.filter((d: { name: string }) => d.name === args.hostname)).toHaveLength(0);
   });
 
   it('ends a domain in error with DOMAIN_FAILED', async () => {
     const args = { accountId: cf.accountId, pagesProject: 'demo', hostname: 'broken.nextdeploy.test' };
     cf.domainScenario({ domain: args.hostname, mode: 'error' });
-    await acts.attachCustomDomain(args);
+    await activities.attachCustomDomain(args);
     let failure: ApplicationFailure | undefined;
     for (let i = 0; i < 100 && !failure; i += 1) {
-      const e = await acts.awaitCustomDomain(args).then(() => undefined, (err: ApplicationFailure) => err);
+      const e = await activities.awaitCustomDomain(args).then(() => undefined, (err: ApplicationFailure) => err);
       if (e && e.type !== RETRYABLE.STILL_PENDING) failure = e;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -185,7 +185,7 @@ describe('version keys and the flip', () => {
 
   it('writes pinned, immutable keys; flips; restores; refuses a failed version as rollback target', async () => {
     const write = (version: string, shortId: string, blog?: string) =>
-      acts.writeVersionKeys({ ...kv(), version, pagesProject: 'demo', metadata: meta(version, blog), deployment: { id: `d-${version}`, shortId, url: `https://${shortId}.demo.pages.dev` }, retention: 5 });
+      activities.writeVersionKeys({ ...kv(), version, pagesProject: 'demo', metadata: meta(version, blog), deployment: { id: `d-${version}`, shortId, url: `https://${shortId}.demo.pages.dev` }, retention: 5 });
     expect(await write('v1', 'aaaa1111')).toEqual({ written: true });
     expect(await write('v1', 'aaaa1111')).toEqual({ written: false });
     const conflict = await failureOf(write('v1', 'aaaa1111', 'https://demo.pages.dev/other'));
@@ -193,21 +193,21 @@ describe('version keys and the flip', () => {
     expect(JSON.parse(await kvValue(kvKeys.routes('kvapp', 'v1')))).toMatchObject({ defaultTarget: 'https://aaaa1111.demo.pages.dev', routes: { '/blog': 'https://aaaa1111.demo.pages.dev/blog' } });
 
     const hosts = ['demo.pages.dev', '*.demo.pages.dev'];
-    expect(await acts.flipActive({ ...kv(), version: 'v1', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: null });
+    expect(await activities.flipActive({ ...kv(), version: 'v1', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: null });
     await write('v2', 'bbbb2222');
-    expect(await acts.flipActive({ ...kv(), version: 'v2', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: 'v1' });
+    expect(await activities.flipActive({ ...kv(), version: 'v2', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: 'v1' });
     // A retried flip after its write landed keeps the real previous version.
-    expect(await acts.flipActive({ ...kv(), version: 'v2', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: 'v1' });
+    expect(await activities.flipActive({ ...kv(), version: 'v2', allowedHosts: hosts, activatedBy: 'workflow:deploy-kvapp' })).toEqual({ previousVersion: 'v1' });
     expect(JSON.parse(await kvValue(kvKeys.active('kvapp')))).toMatchObject({ version: 'v2', previousVersion: 'v1', defaultTarget: 'https://bbbb2222.demo.pages.dev' });
 
-    await acts.restoreActive({ ...kv(), failedVersion: 'v2', previousVersion: 'v1', activatedBy: 'workflow:deploy-kvapp', reason: 'checks failed' });
+    await activities.restoreActive({ ...kv(), failedVersion: 'v2', previousVersion: 'v1', activatedBy: 'workflow:deploy-kvapp', reason: 'checks failed' });
     expect(JSON.parse(await kvValue(kvKeys.active('kvapp')))).toMatchObject({ version: 'v1' });
     const versions = JSON.parse(await kvValue(kvKeys.versions('kvapp'))) as { version: string; state: string }[];
     expect(versions.map((v) => [v.version, v.state])).toEqual([['v1', 'live'], ['v2', 'failed']]);
-    const refused = await failureOf(acts.resolveRollbackTarget({ ...kv(), toVersion: 'v2' }));
+    const refused = await failureOf(activities.resolveRollbackTarget({ ...kv(), toVersion: 'v2' }));
     expect(refused.type).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
     for (const key of ['__proto__', 'constructor']) {
-      expect((await failureOf(acts.resolveRollbackTarget({ ...kv(), toVersion: key }))).type).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
+      expect((await failureOf(activities.resolveRollbackTarget({ ...kv(), toVersion: key }))).type).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
     }
   });
 });
@@ -216,8 +216,8 @@ describe('the announcement before a first deploy\'s domain', () => {
   const args = () => ({ accountId: cf.accountId, kvNamespaceId: KV_ID, app: 'firstapp', version: 'v1', deployment: { id: 'd-first', shortId: 'ffff0001', url: 'https://ffff0001.demo.pages.dev' }, retention: 5 });
 
   it('puts the version in the list as pending with its deployment URL, once; step 5 then writes only the version\'s own keys', async () => {
-    expect(await acts.announcePendingVersion(args())).toEqual({ announced: true });
-    expect(await acts.announcePendingVersion(args())).toEqual({ announced: false });
+    expect(await activities.announcePendingVersion(args())).toEqual({ announced: true });
+    expect(await activities.announcePendingVersion(args())).toEqual({ announced: false });
     const client = createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
     const versionsRaw = async () => (await client.kv.namespaces.values.get(kvKeys.versions('firstapp'), { account_id: cf.accountId, namespace_id: KV_ID })).text();
     const announced = await versionsRaw();
@@ -226,7 +226,7 @@ describe('the announcement before a first deploy\'s domain', () => {
 
     cf.clearMutations();
     const meta = { app: 'firstapp', version: 'v1', defaultTarget: 'https://demo.pages.dev', routes: {} };
-    expect(await acts.writeVersionKeys({ ...args(), pagesProject: 'demo', metadata: meta })).toEqual({ written: true });
+    expect(await activities.writeVersionKeys({ ...args(), pagesProject: 'demo', metadata: meta })).toEqual({ written: true });
     const writes = cf.mutations().filter((m) => m.outcome === 'applied');
     expect(writes).toHaveLength(1);
     expect(writes[0]).toMatchObject({ operation: 'kv.namespaces.bulkUpdate' });
@@ -238,15 +238,15 @@ describe('error classification', () => {
   it('retries a 429 after Retry-After, a 500 and a reset; never shows the token', async () => {
     const args = { zoneId: cf.zone.id, hostname: 'faults.nextdeploy.test', target: 'demo.pages.dev', proxied: true };
     cf.addFault({ operation: 'dns.records.list', status: 429, code: 971, retryAfter: 7, count: 1 });
-    const limited = await failureOf(acts.upsertDnsRecord(args));
+    const limited = await failureOf(activities.upsertDnsRecord(args));
     expect(limited).toMatchObject({ type: RETRYABLE.RATE_LIMITED, nonRetryable: false, nextRetryDelay: 7000 });
     expect(limited.message).toContain('971');
     cf.addFault({ operation: 'dns.records.list', status: 500, count: 1 });
-    expect(await failureOf(acts.upsertDnsRecord(args))).toMatchObject({ type: RETRYABLE.SERVER_ERROR, nonRetryable: false });
+    expect(await failureOf(activities.upsertDnsRecord(args))).toMatchObject({ type: RETRYABLE.SERVER_ERROR, nonRetryable: false });
     cf.addFault({ operation: 'dns.records.list', reset: true, count: 1 });
-    expect(await failureOf(acts.upsertDnsRecord(args))).toMatchObject({ type: RETRYABLE.NETWORK, nonRetryable: false });
+    expect(await failureOf(activities.upsertDnsRecord(args))).toMatchObject({ type: RETRYABLE.NETWORK, nonRetryable: false });
     cf.addFault({ operation: 'dns.records.list', status: 403, code: 10000, message: 'Authentication error', count: 1 });
-    const denied = await failureOf(acts.upsertDnsRecord(args));
+    const denied = await failureOf(activities.upsertDnsRecord(args));
     expect(denied).toMatchObject({ type: NOT_RETRYABLE.PERMISSION_DENIED, nonRetryable: true });
     for (const f of [limited, denied]) expect(JSON.stringify({ m: f.message, s: f.stack })).not.toContain(cf.token);
   });
@@ -254,13 +254,13 @@ describe('error classification', () => {
 
 describe('checks', () => {
   it('reaches a hostname through the edge with the Host header, and reports failures per path', async () => {
-    const ok = await acts.runChecks({ hostname: 'demo.pages.dev', paths: ['/', '/blog/'], expectVersion: null, requestTimeoutMs: 2000, windowMs: 0, intervalMs: 10 });
+    const ok = await activities.runChecks({ hostname: 'demo.pages.dev', paths: ['/', '/blog/'], expectVersion: null, requestTimeoutMs: 2000, windowMs: 0, intervalMs: 10 });
     expect(ok).toMatchObject({ ok: true, rounds: 1 });
-    const bad = await acts.runChecks({ hostname: 'demo.pages.dev', paths: ['/nope'], expectStatus: [204], expectVersion: null, requestTimeoutMs: 2000, windowMs: 100, intervalMs: 30 });
+    const bad = await activities.runChecks({ hostname: 'demo.pages.dev', paths: ['/nope'], expectStatus: [204], expectVersion: null, requestTimeoutMs: 2000, windowMs: 100, intervalMs: 30 });
     expect(bad.ok).toBe(false);
     expect(bad.rounds).toBeGreaterThan(1);
     expect(bad.summary).toContain('/nope status 200');
-    const header = await acts.runChecks({ hostname: 'demo.pages.dev', paths: ['/'], expectVersion: 'v9', requestTimeoutMs: 2000, windowMs: 0, intervalMs: 10 });
+    const header = await activities.runChecks({ hostname: 'demo.pages.dev', paths: ['/'], expectVersion: 'v9', requestTimeoutMs: 2000, windowMs: 0, intervalMs: 10 });
     expect(header.results[0]?.error).toContain('instead of v9');
   });
 });

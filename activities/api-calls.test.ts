@@ -5,7 +5,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { RETRYABLE } from '../core/failures.ts';
 import { kvKeys } from '../core/kv-records.ts';
-import { acts, callsDuring, cf, input, KV_ID, useLocalCloudflare } from './fixture.ts';
+import { activities, callsDuring, cf, input, KV_ID, useLocalCloudflare } from './fixture.ts';
 import { createActivities, createCloudflareClient } from './index.ts';
 
 useLocalCloudflare();
@@ -15,10 +15,10 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
     const args = { accountId: cf.accountId, kvNamespaceId: KV_ID, app: 'callapp' };
     const meta = (version: string) => ({ app: 'callapp', version, defaultTarget: 'https://demo.pages.dev', routes: { '/blog': 'https://demo.pages.dev/blog' } });
     const write = (version: string) =>
-      acts.writeVersionKeys({ ...args, version, pagesProject: 'demo', metadata: meta(version), deployment: { id: `d-${version}`, shortId: 'cccc3333', url: 'https://cccc3333.demo.pages.dev' }, retention: 5 });
+      activities.writeVersionKeys({ ...args, version, pagesProject: 'demo', metadata: meta(version), deployment: { id: `d-${version}`, shortId: 'cccc3333', url: 'https://cccc3333.demo.pages.dev' }, retention: 5 });
     expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
     expect(await callsDuring(() => write('v1'))).toEqual(['kv.namespaces.bulkGet']);
-    const flip = () => acts.flipActive({ ...args, version: 'v1', allowedHosts: ['demo.pages.dev', '*.demo.pages.dev'], activatedBy: 'workflow:deploy-callapp' });
+    const flip = () => activities.flipActive({ ...args, version: 'v1', allowedHosts: ['demo.pages.dev', '*.demo.pages.dev'], activatedBy: 'workflow:deploy-callapp' });
     expect(await callsDuring(flip)).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.bulkUpdate']);
     // The flip wrote the live record and the versions list together.
     const [active, versions] = await Promise.all([kvKeys.active('callapp'), kvKeys.versions('callapp')].map(async (key) => {
@@ -29,7 +29,7 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
     expect(versions).toMatchObject([{ version: 'v1', state: 'live' }]);
     // The compensation reads once; removing the live record of a first deploy is a delete, and
     // one key left to write (the versions list) goes as a plain write.
-    const undo = await callsDuring(() => acts.restoreActive({ ...args, failedVersion: 'v1', previousVersion: null, activatedBy: 'workflow:deploy-callapp', reason: 'checks failed' }));
+    const undo = await callsDuring(() => activities.restoreActive({ ...args, failedVersion: 'v1', previousVersion: null, activatedBy: 'workflow:deploy-callapp', reason: 'checks failed' }));
     expect(undo).toEqual(['kv.namespaces.bulkGet', 'kv.namespaces.values.delete', 'kv.namespaces.values.update']);
   });
 
@@ -56,11 +56,11 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
 
   it('lists DNS records and Pages deployments without asking for the empty page past the end', async () => {
     const zone = cf.zone.id;
-    await acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true });
-    const lists = await callsDuring(() => acts.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true }));
+    await activities.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true });
+    const lists = await callsDuring(() => activities.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true }));
     expect(lists).toEqual(['dns.records.list']);
     const marker = 'nextdeploy:callapp@paging';
-    const trigger = () => acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker });
+    const trigger = () => activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker });
     await trigger();
     // The retry finds its deployment on the first page, in one request.
     expect(await callsDuring(trigger)).toEqual(['pages.projects.deployments.list']);
@@ -76,7 +76,7 @@ describe('the poll of a build this deploy just started', () => {
         slept.push(ms);
       },
     });
-    const dep = await acts.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy pollapp@v1' });
+    const dep = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy pollapp@v1' });
     const args = { accountId: cf.accountId, pagesProject: 'demo', deploymentId: dep.id };
     const attempt = (n: number, firstPollAfterMs: number) =>
       callsDuring(() => new MockActivityEnvironment({ attempt: n }).run(polling.awaitDeployment, { ...args, firstPollAfterMs }).catch(() => undefined));
@@ -93,7 +93,7 @@ describe('the custom domain step in one activity (attach inside the poll)', () =
   it('attaches on the first attempt without asking for a status, polls after, and attaches again what went missing', async () => {
     const domain = { accountId: cf.accountId, pagesProject: 'demo', hostname: 'attach-in-poll.example.com', attach: true };
     const run = (n: number) =>
-      new MockActivityEnvironment({ attempt: n }).run(acts.awaitCustomDomain, domain).then(
+      new MockActivityEnvironment({ attempt: n }).run(activities.awaitCustomDomain, domain).then(
         (r) => r,
         (e: ApplicationFailure) => e.type,
       );
@@ -101,7 +101,7 @@ describe('the custom domain step in one activity (attach inside the poll)', () =
     expect(first).toEqual(['pages.projects.domains.create']);
     expect(await callsDuring(() => run(2))).toEqual(['pages.projects.domains.get']);
 
-    await acts.detachCustomDomain(domain);
+    await activities.detachCustomDomain(domain);
     expect(await callsDuring(async () => expect(await run(3)).toBe(RETRYABLE.STILL_PENDING))).toEqual(['pages.projects.domains.get', 'pages.projects.domains.create']);
 
     // A domain that was already there: "already added", then one read, which is also the poll.

@@ -1,6 +1,6 @@
 // What the activity tests share: a local Cloudflare per test file, the activities bound to it over
 // real HTTP, a small site to upload and a valid deploy input. The `let` exports are live bindings:
-// a test file calls useLocalCloudflare() at its top and reads `cf`, `acts` and `siteDir` in tests.
+// a test file calls useLocalCloudflare() at its top and reads `cf`, `activities` and `siteDir` in tests.
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +13,7 @@ import { createActivities, createCloudflareClient, type NextdeployActivities } f
 /** The seeded routes namespace. */
 export const KV_ID = 'abcdefabcdefabcdefabcdefabcdef01';
 export let cf: LocalCloudflare;
-export let acts: NextdeployActivities;
+export let activities: NextdeployActivities;
 export let siteDir: string;
 
 export function site(files: Record<string, string>): string {
@@ -54,7 +54,7 @@ export function useLocalCloudflare(): void {
       seed: { projects: [{ name: 'demo', production_branch: 'main' }, { name: 'gitproj', production_branch: 'main', git: true }], kvNamespaces: [{ title: 'routes', id: KV_ID }] },
       timing: { directUploadStepMs: 20, buildStepMs: 20, domainActivationMs: 200 },
     });
-    acts = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }), edgeConnectTo: new URL(cf.edgeUrl).host });
+    activities = createActivities({ cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }), edgeConnectTo: new URL(cf.edgeUrl).host });
     siteDir = site({ 'index.html': '<h1>v1</h1>', 'blog/index.html': '<h1>blog v1</h1>', 'assets/app.css': 'body{}' });
   });
   afterAll(async () => {

@@ -7,12 +7,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
 import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
-import { DEPLOY_WORKFLOW_TYPE, ROLLBACK_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
+import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
 import type { DeployStepName } from './deploy-steps.ts';
 import type { NextdeployActivities } from '../activities/types.ts';
 import { createFakeActivities, createGate, sampleDeployInput, type FakeBehaviour } from './fake-activities.ts';
 import type { deployWorkflow } from './deploy.ts';
-import type { rollbackWorkflow } from './rollback.ts';
 
 const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
@@ -276,39 +275,5 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect(compensationsOf(calls)).toEqual(expected);
     expect(progress.status).toBe(expected.includes('restoreActive') ? 'rolled_back' : 'failed');
-  });
-});
-
-describe('the rollback workflow (time-skipping, fake activities)', () => {
-  it('flips to the named version and checks it', async () => {
-    const fake = createFakeActivities();
-    const taskQueue = `rollback-test-${++counter}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
-    const result = await worker.runUntil(
-      env.client.workflow.execute<typeof rollbackWorkflow>(ROLLBACK_WORKFLOW_TYPE, {
-        taskQueue,
-        workflowId: `rollback-${counter}`,
-        args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v0', checks: { hostname: 'app123.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 1000, retryIntervalMs: 100 } }],
-      }),
-    );
-    expect(result).toMatchObject({ status: 'rolled_back', version: 'v0', liveVersion: 'v0' });
-    expect(fake.calls).toEqual(['resolveRollbackTarget', 'flipActive', 'runChecks']);
-  });
-
-  it('refuses a failed version', async () => {
-    const fake = createFakeActivities();
-    const taskQueue = `rollback-test-${++counter}`;
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: fake.activities });
-    const error = await worker
-      .runUntil(
-        env.client.workflow.execute<typeof rollbackWorkflow>(ROLLBACK_WORKFLOW_TYPE, {
-          taskQueue,
-          workflowId: `rollback-${counter}`,
-          args: [{ app: 'app123', accountId: 'a'.repeat(32), kvNamespaceId: 'c'.repeat(32), toVersion: 'v-failed', checks: { hostname: 'h.nextdeploy.test', paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 1000, propagationWindowMs: 0, retryIntervalMs: 100 } }],
-        }),
-      )
-      .catch((e: unknown) => e);
-    expect(failureType(error)).toBe(NOT_RETRYABLE.ROLLBACK_TARGET_INVALID);
-    expect(fake.calls).toEqual(['resolveRollbackTarget']);
   });
 });
