@@ -7,7 +7,7 @@ import { parseForm } from './http.ts';
 /** What a handler sees of one API request. */
 export class Ctx {
   constructor(
-    readonly core: AccountModel,
+    readonly account: AccountModel,
     readonly method: string,
     /** Path below `/client/v4`. */
     readonly path: string,

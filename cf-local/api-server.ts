@@ -35,7 +35,7 @@ export class ApiServer {
   readonly hung = new Set<ServerResponse>();
 
   constructor(
-    private readonly core: AccountModel,
+    private readonly account: AccountModel,
     private readonly openapi: OpenApiModule | undefined,
     private readonly control: ControlHandler,
   ) {}
@@ -83,7 +83,7 @@ export class ApiServer {
     };
 
     // 1. Scripted faults.
-    const fault = this.core.faults.take({
+    const fault = this.account.faults.take({
       method,
       path,
       template: def?.template ?? op?.template,
@@ -127,12 +127,12 @@ export class ApiServer {
       if (def?.auth === 'jwt') {
         const m = /^Bearer\s+(\S+)$/i.exec(auth ?? '');
         if (!m) throw Errors.pagesUploadUnauthorized();
-        jwtProject = this.core.verifyUploadJwt(m[1]!).projectName;
+        jwtProject = this.account.verifyUploadJwt(m[1]!).projectName;
       } else {
         token = this.authenticate(req);
-        this.core.observe.countToken(token.name);
+        this.account.observe.countToken(token.name);
         // 3. Rate limit, per token.
-        const rl = this.core.rateLimiter.hit(token.id, this.core.now());
+        const rl = this.account.rateLimiter.hit(token.id, this.account.now());
         Object.assign(extraHeaders, rl.headers);
         if (!rl.allowed) throw Errors.rateLimited();
       }
@@ -145,7 +145,7 @@ export class ApiServer {
 
       // 5. Permissions: the operation's groups from the schema when known, else the route table's.
       const needed = op?.permissionGroups ?? def.permissions;
-      if (token && !this.core.tokenAllows(token, needed)) throw Errors.missingPermission();
+      if (token && !this.account.tokenAllows(token, needed)) throw Errors.missingPermission();
 
       // 6. Request validation against the schema (nothing is changed when it fails).
       if (op && this.openapi) {
@@ -171,7 +171,7 @@ export class ApiServer {
       }
 
       // 7. Handler.
-      const ctx = new Ctx(this.core, method, path, route!.params, url.searchParams, req.headers, raw, contentType, token, jwtProject);
+      const ctx = new Ctx(this.account, method, path, route!.params, url.searchParams, req.headers, raw, contentType, token, jwtProject);
       const reply: Reply = await def.handler(ctx);
       if ('raw' in reply) {
         if (!res.headersSent) {
@@ -203,8 +203,8 @@ export class ApiServer {
     }
     const m = /^Bearer\s+([^\s]+)$/i.exec(auth);
     if (!m) throw Errors.badAuthHeader();
-    const token = this.core.findToken(m[1]!);
-    if (!token || this.core.tokenStatus(token) !== 'active') throw Errors.invalidToken();
+    const token = this.account.findToken(m[1]!);
+    if (!token || this.account.tokenStatus(token) !== 'active') throw Errors.invalidToken();
     return token;
   }
 
@@ -228,9 +228,9 @@ export class ApiServer {
 
   private record(method: string, path: string, operation: string, status: number, body: unknown, token: TokenRecord | undefined, mutates: boolean, outcome?: 'fault'): void {
     const code = (body as { errors?: Array<{ code: number }> } | null)?.errors?.[0]?.code;
-    this.core.observe.logRequest({ method, path, operation, status, ...(token ? { token: token.name } : {}) });
+    this.account.observe.logRequest({ method, path, operation, status, ...(token ? { token: token.name } : {}) });
     if (!mutates) return;
-    this.core.observe.logMutation({
+    this.account.observe.logMutation({
       method,
       path,
       operation,

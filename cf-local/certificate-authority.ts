@@ -33,9 +33,9 @@ function retryMs(d: DomainRecord): number {
  * Pages' answer on the validation path, on every host of `project` (its pages.dev names and its
  * custom domains): the token when a pending domain of the project has it, else 404.
  */
-export function acmeAnswer(core: AccountModel, project: string, pathname: string): Response {
+export function acmeAnswer(account: AccountModel, project: string, pathname: string): Response {
   const token = pathname.slice(ACME_CHALLENGE_PREFIX.length);
-  const d = projectDomains(core, project).find((x) => x.acme_token === token && validationPending(x));
+  const d = projectDomains(account, project).find((x) => x.acme_token === token && validationPending(x));
   const headers = { 'content-type': 'text/plain; charset=utf-8', server: 'cloudflare', 'cache-control': 'no-store' };
   return d ? new Response(token, { status: 200, headers }) : new Response('not found\n', { status: 404, headers });
 }
@@ -46,7 +46,7 @@ export class CertificateAuthority {
   private readonly nextCheckAt = new Map<string, number>();
 
   constructor(
-    private readonly core: AccountModel,
+    private readonly account: AccountModel,
     /** The edge, entered as a visitor would (Worker routes first). */
     private readonly edge: (request: Request) => Promise<Response | undefined>,
   ) {}
@@ -66,8 +66,8 @@ export class CertificateAuthority {
   }
 
   private tick(): void {
-    const now = this.core.now();
-    for (const d of listDomains(this.core)) {
+    const now = this.account.now();
+    for (const d of listDomains(this.account)) {
       if (!dueForCheck(d, now) || this.checking.has(d.id) || (this.nextCheckAt.get(d.id) ?? 0) > now) continue;
       this.checking.add(d.id);
       void this.check(d).finally(() => this.checking.delete(d.id));
@@ -86,15 +86,15 @@ export class CertificateAuthority {
       problem = `GET ${url} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
     // Detached or retried while the request was out: this answer is about a domain that is gone.
-    if (!isAttached(this.core, d) || d.validatedAtMs !== undefined) return;
+    if (!isAttached(this.account, d) || d.validatedAtMs !== undefined) return;
     if (problem === undefined) {
-      d.validatedAtMs = this.core.now();
+      d.validatedAtMs = this.account.now();
       delete d.validation_error;
       this.nextCheckAt.delete(d.id);
     } else {
       d.validation_error = `HTTP validation: ${problem}`;
-      this.nextCheckAt.set(d.id, this.core.now() + retryMs(d));
+      this.nextCheckAt.set(d.id, this.account.now() + retryMs(d));
     }
-    this.core.persist();
+    this.account.persist();
   }
 }

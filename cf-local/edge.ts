@@ -38,12 +38,12 @@ export function routeMatches(pattern: string, host: string, pathname: string): b
 }
 
 export class Edge {
-  constructor(private readonly core: AccountModel) {}
+  constructor(private readonly account: AccountModel) {}
 
   /** The most specific route with a running script for this request, if any. */
   matchRoute(host: string, pathname: string): RouteRecord | undefined {
-    return listRoutes(this.core, {})
-      .filter((r) => r.script && this.core.runtime.hasScript(r.script) && routeMatches(r.pattern, host, pathname))
+    return listRoutes(this.account, {})
+      .filter((r) => r.script && this.account.runtime.hasScript(r.script) && routeMatches(r.pattern, host, pathname))
       .sort((a, b) => b.pattern.length - a.pattern.length)[0];
   }
 
@@ -53,26 +53,26 @@ export class Edge {
     const host = url.hostname.toLowerCase();
     if (!opts.fromWorker) {
       const route = this.matchRoute(host, url.pathname);
-      if (route) return this.core.runtime.fetchWorker(route.script!, request);
+      if (route) return this.account.runtime.fetchWorker(route.script!, request);
     }
     const suffix = `.${PAGES_DEV_SUFFIX}`;
     // The labels before pages.dev (`<project>`, `<label>.<project>`); null for any other host.
     const sub = host.endsWith(suffix) ? host.slice(0, -suffix.length) : null;
-    const domain = sub === null ? findDomainByName(this.core, host) : undefined;
+    const domain = sub === null ? findDomainByName(this.account, host) : undefined;
     if (url.pathname.startsWith(ACME_CHALLENGE_PREFIX)) {
       // Pages answers a pending domain's validation token on every host of its project.
       const project = sub !== null ? sub.split('.').at(-1)! : domain?.project_name;
-      if (project !== undefined && (domain === undefined || domainStatus(this.core, domain) !== 'error')) return acmeAnswer(this.core, project, url.pathname);
+      if (project !== undefined && (domain === undefined || domainStatus(this.account, domain) !== 'error')) return acmeAnswer(this.account, project, url.pathname);
     }
     if (sub !== null) return this.pagesDev(sub, url, request);
     if (domain) {
-      const status = domainStatus(this.core, domain);
+      const status = domainStatus(this.account, domain);
       if (status !== 'active') {
         // Source: cloudflare/cloudflare-docs#1068 — a hostname not (yet) set up on Pages hangs and answers 522.
         return page(522, 'Connection timed out', `<p>Error 522. The custom domain ${escapeHtml(host)} is ${status}.</p>`, { 'cf-local-domain-status': status });
       }
-      const project = findProject(this.core, domain.project_name);
-      const d = project && productionDeployment(this.core, project);
+      const project = findProject(this.account, domain.project_name);
+      const d = project && productionDeployment(this.account, project);
       if (!d) return page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
       return this.serve(d, url, request);
     }
@@ -83,21 +83,21 @@ export class Edge {
     const labels = sub.split('.');
     const notFound = () => page(404, 'Nothing is here yet', '<p>If the project exists, it may not be ready yet. Please check back later.</p>');
     if (labels.length === 1) {
-      const project = findProject(this.core, labels[0]!);
-      const d = project && productionDeployment(this.core, project);
+      const project = findProject(this.account, labels[0]!);
+      const d = project && productionDeployment(this.account, project);
       return d ? this.serve(d, url, request) : notFound();
     }
     if (labels.length !== 2) return notFound();
     const [label, projectName] = labels as [string, string];
-    const byId = findDeploymentByShortId(this.core, projectName, label);
-    if (byId) return isLive(byId, this.core.now()) ? this.serve(byId, url, request) : notFound();
-    const byBranch = latestForBranch(this.core, projectName, label);
+    const byId = findDeploymentByShortId(this.account, projectName, label);
+    if (byId) return isLive(byId, this.account.now()) ? this.serve(byId, url, request) : notFound();
+    const byBranch = latestForBranch(this.account, projectName, label);
     return byBranch ? this.serve(byBranch, url, request) : notFound();
   }
 
   /** The `ASSETS` binding of a deployment's Functions: its static files. */
   assets = async (deploymentId: string, request: Request): Promise<Response> => {
-    const d = findDeploymentById(this.core, deploymentId);
+    const d = findDeploymentById(this.account, deploymentId);
     if (!d) return new Response('deployment gone', { status: 404 });
     return this.serveStatic(d, new URL(request.url), request);
   };
@@ -105,7 +105,7 @@ export class Edge {
   private async serve(d: DeploymentRecord, url: URL, request: Request): Promise<Response> {
     const special = d.specialFiles ?? {};
     if (special['_worker.js'] && !d.failAt && routesInclude(decode(special['_routes.json']), url.pathname)) {
-      const res = await this.core.runtime.fetchWorker(pagesFunctionName(d.id), request);
+      const res = await this.account.runtime.fetchWorker(pagesFunctionName(d.id), request);
       const out = new Response(res.body, res);
       out.headers.set('x-cf-local-deployment', d.id);
       out.headers.set('x-cf-local-project', d.project_name);
@@ -154,7 +154,7 @@ export class Edge {
     };
     const head = request.method === 'HEAD';
     if (!d.manifest) {
-      const { latest } = stageState(d, this.core.now());
+      const { latest } = stageState(d, this.account.now());
       const html =
         `<!doctype html><html><head><meta charset="utf-8"><title>${escapeHtml(d.project_name)} · ${d.short_id}</title></head><body>` +
         `<h1>${escapeHtml(d.project_name)}</h1><dl>` +
@@ -185,7 +185,7 @@ export class Edge {
         path = '/index.html';
       }
     }
-    const asset = path ? this.core.store.getAsset(manifest[path]!) : undefined;
+    const asset = path ? this.account.store.getAsset(manifest[path]!) : undefined;
     if (!path || !asset) return page(404, 'Not found', `<p>${escapeHtml(pathname)}</p>`, headers);
     const ext = path.split('.').pop()?.toLowerCase() ?? '';
     const contentType = asset.contentType && asset.contentType !== 'application/octet-stream' ? asset.contentType : (MIME[ext] ?? 'application/octet-stream');

@@ -65,7 +65,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
   const openapi = await loadOpenApi(options.openapi);
 
   let edge: Edge | undefined;
-  const core = new AccountModel({
+  const account = new AccountModel({
     ...(stateDir ? { stateDir } : {}),
     defaultToken,
     tokens: options.tokens ?? [],
@@ -75,34 +75,34 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     pagesAssets: (id, req) => edge!.assets(id, req),
     schemaPermissionGroups: openapi?.permissionGroupNames?.() ?? [],
   });
-  edge = new Edge(core);
-  const certificateAuthority = new CertificateAuthority(core, (req) => edge!.handle(req));
-  core.certificateAuthority = certificateAuthority;
-  core.rememberDefaultToken(defaultToken);
+  edge = new Edge(account);
+  const certificateAuthority = new CertificateAuthority(account, (req) => edge!.handle(req));
+  account.certificateAuthority = certificateAuthority;
+  account.rememberDefaultToken(defaultToken);
 
   const applySeed = async () => {
     const seed = options.seed ?? {};
-    for (const z of seed.zones ?? []) if (!findZoneByName(core.store, z.name)) core.addZone(z.name, z.status ?? 'active', z.id ?? hexId());
+    for (const z of seed.zones ?? []) if (!findZoneByName(account.store, z.name)) account.addZone(z.name, z.status ?? 'active', z.id ?? hexId());
     for (const ns of seed.kvNamespaces ?? []) {
-      if (!kvTitleTaken(core, ns.title)) insertKvNamespace(core, { id: ns.id ?? hexId(), title: ns.title, supports_url_encoding: true });
+      if (!kvTitleTaken(account, ns.title)) insertKvNamespace(account, { id: ns.id ?? hexId(), title: ns.title, supports_url_encoding: true });
     }
     for (const p of seed.projects ?? []) {
-      if (!findProject(core, p.name)) {
-        createProject(core, {
+      if (!findProject(account, p.name)) {
+        createProject(account, {
           name: p.name,
           production_branch: p.production_branch ?? 'main',
           ...(p.git ? { source: { type: 'github', config: { production_branch: p.production_branch ?? 'main' } as never } } : {}),
         });
       }
     }
-    core.persist();
+    account.persist();
   };
   await applySeed();
-  await core.startRuntime();
+  await account.startRuntime();
   certificateAuthority.start();
 
   let cf: LocalCloudflare | undefined;
-  const api = new ApiServer(core, openapi, controlHandler(() => cf!));
+  const api = new ApiServer(account, openapi, controlHandler(() => cf!));
   const apiServer = http.createServer(api.handle);
   const edgeServer = http.createServer(edge.nodeHandler);
   // As long as Cloudflare's own front ends keep a connection. A short hint makes clients drop the
@@ -119,7 +119,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     certificateAuthority.stop();
     apiServer.close();
     edgeServer.close();
-    await core.runtime.dispose();
+    await account.runtime.dispose();
     throw err;
   }
   const apiOrigin = `http://127.0.0.1:${apiPort}`;
@@ -134,8 +134,8 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     zone: { id: LOCAL_ZONE_ID, name: LOCAL_ZONE_NAME },
     token: defaultToken,
     stateDir,
-    core,
-    faults: core.faults,
+    core: account,
+    faults: account.faults,
     info() {
       return {
         apiBaseUrl: cf!.apiBaseUrl,
@@ -145,46 +145,46 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
         zone: cf!.zone,
         stateDir: stateDir ?? null,
         openapi: Boolean(openapi),
-        tokens: core.tokens.map((t) => ({ id: t.id, name: t.name, status: core.tokenStatus(t), permissionGroups: t.permissionGroups })),
-        timing: core.timing,
-        rateLimit: core.rateLimiter.config,
+        tokens: account.tokens.map((t) => ({ id: t.id, name: t.name, status: account.tokenStatus(t), permissionGroups: t.permissionGroups })),
+        timing: account.timing,
+        rateLimit: account.rateLimiter.config,
       };
     },
-    mutations: () => core.observe.mutations.map((m) => ({ ...m })),
+    mutations: () => account.observe.mutations.map((m) => ({ ...m })),
     clearMutations: () => {
-      core.observe.clearMutations();
+      account.observe.clearMutations();
     },
-    addFault: (spec) => core.faults.add(spec),
-    failBuilds: (spec) => core.addBuildFailure(spec),
+    addFault: (spec) => account.faults.add(spec),
+    failBuilds: (spec) => account.addBuildFailure(spec),
     domainScenario: (spec) => {
       if (!spec.domain || (spec.mode !== 'stuck' && spec.mode !== 'error')) throw new Error('domain scenario needs { domain, mode: "stuck" | "error" }');
-      return core.addDomainScenario(spec);
+      return account.addDomainScenario(spec);
     },
     addToken: (t) => {
       if (!t || typeof t.value !== 'string' || t.value === '') throw new Error('a token needs a value');
-      return core.addToken(t);
+      return account.addToken(t);
     },
     setRateLimit: (cfg) => {
-      core.rateLimiter.config = { requests: Number(cfg.requests), windowMs: Number(cfg.windowMs) };
-      core.rateLimiter.reset();
+      account.rateLimiter.config = { requests: Number(cfg.requests), windowMs: Number(cfg.windowMs) };
+      account.rateLimiter.reset();
     },
     requestCount: (value) => {
-      const t = core.findToken(value ?? defaultToken);
-      return t ? (core.observe.perToken.get(t.name) ?? 0) : 0;
+      const t = account.findToken(value ?? defaultToken);
+      return t ? (account.observe.perToken.get(t.name) ?? 0) : 0;
     },
-    state: () => core.stateSnapshot(),
+    state: () => account.stateSnapshot(),
     reset: async () => {
-      core.store.clear();
-      core.faults.clear();
-      core.clearBuildFailures();
-      core.clearDomainScenarios();
-      core.observe.clear();
-      core.rateLimiter.reset();
-      core.seedDefaults();
+      account.store.clear();
+      account.faults.clear();
+      account.clearBuildFailures();
+      account.clearDomainScenarios();
+      account.observe.clear();
+      account.rateLimiter.reset();
+      account.seedDefaults();
       await applySeed();
-      await core.syncRuntime();
+      await account.syncRuntime();
     },
-    deployWorker: (w) => deployLocalWorker(core, w),
+    deployWorker: (w) => deployLocalWorker(account, w),
     edgeRequest: (host, pathname = '/', init = {}) =>
       new Promise<EdgeResponse>((resolve, reject) => {
         const req = http.request(
@@ -214,7 +214,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
             }),
         ),
       );
-      await core.runtime.dispose();
+      await account.runtime.dispose();
     },
   };
   return cf;

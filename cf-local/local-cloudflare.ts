@@ -47,6 +47,7 @@ export interface LocalCloudflare {
   /** The default token (every permission group). */
   token: string;
   stateDir: string | undefined;
+  /** The account model (tests read its runtime, clock and request log; the name predates AccountModel). */
   core: AccountModel;
   faults: AccountModel['faults'];
   info(): Record<string, unknown>;

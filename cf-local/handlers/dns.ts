@@ -53,7 +53,7 @@ function validate(input: RecordInput, zoneName: string): Required<Pick<RecordInp
 }
 
 function conflicts(ctx: Ctx, zoneId: string, rec: { type: string; name: string; content: string }, exceptId?: string): void {
-  const others = zoneDnsRecords(ctx.core.store, zoneId).filter((e) => e.record.id !== exceptId && e.record.name === rec.name);
+  const others = zoneDnsRecords(ctx.account.store, zoneId).filter((e) => e.record.id !== exceptId && e.record.name === rec.name);
   for (const { record: o } of others) {
     if (o.type === rec.type && (o.content ?? '') === rec.content) throw Errors.dnsIdentical();
   }
@@ -91,7 +91,7 @@ function build(id: string, v: ReturnType<typeof validate>, created: string, modi
 }
 
 function findRecord(ctx: Ctx, zoneId: string) {
-  const entry = findDnsRecord(ctx.core.store, zoneId, ctx.params.dns_record_id!);
+  const entry = findDnsRecord(ctx.account.store, zoneId, ctx.params.dns_record_id!);
   if (!entry) throw Errors.dnsRecordNotFound();
   return entry;
 }
@@ -115,14 +115,14 @@ export const dnsRoutes: RouteDef[] = [
     operation: 'dns.records.list',
     permissions: READ,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const q = ctx.query;
       // Filters compare with the stored (fully qualified, lowercase) name, as the API does: a relative
       // `name=www` matches nothing there either.
       const q2 = q;
       const type = q.get('type');
       const proxied = q.get('proxied');
-      const records = zoneDnsRecords(ctx.core.store, zone.id)
+      const records = zoneDnsRecords(ctx.account.store, zone.id)
         .map((e) => e.record)
         .filter((r) => (!type || r.type === type.toUpperCase()) && stringMatch(r.name, q2, 'name') && stringMatch(r.content ?? '', q, 'content'))
         .filter((r) => proxied === null || String(r.proxied) === proxied);
@@ -134,7 +134,7 @@ export const dnsRoutes: RouteDef[] = [
     template: '/zones/{zone_id}/dns_records/{dns_record_id}',
     operation: 'dns.records.get',
     permissions: READ,
-    handler: (ctx) => ({ result: findRecord(ctx, ctx.core.zone(ctx.params.zone_id!).id).record }),
+    handler: (ctx) => ({ result: findRecord(ctx, ctx.account.zone(ctx.params.zone_id!).id).record }),
   },
   {
     method: 'POST',
@@ -142,12 +142,12 @@ export const dnsRoutes: RouteDef[] = [
     operation: 'dns.records.create',
     permissions: WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const v = validate(ctx.json<RecordInput>(), zone.name);
       conflicts(ctx, zone.id, v);
-      const now = ctx.core.isoNow();
+      const now = ctx.account.isoNow();
       const record = build(hexId(), v, now, now);
-      addDnsRecord(ctx.core.store, { zoneId: zone.id, record });
+      addDnsRecord(ctx.account.store, { zoneId: zone.id, record });
       return { result: record };
     },
   },
@@ -157,7 +157,7 @@ export const dnsRoutes: RouteDef[] = [
     operation: 'dns.records.edit',
     permissions: WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const entry = findRecord(ctx, zone.id);
       const cur = entry.record as RecordResponse & RecordInput;
       const patch = ctx.json<RecordInput>();
@@ -174,7 +174,7 @@ export const dnsRoutes: RouteDef[] = [
       };
       const v = validate(merged, zone.name);
       conflicts(ctx, zone.id, v, cur.id);
-      return { result: replaceDnsRecord(ctx.core.store, entry, build(cur.id, v, cur.created_on, ctx.core.isoNow())) };
+      return { result: replaceDnsRecord(ctx.account.store, entry, build(cur.id, v, cur.created_on, ctx.account.isoNow())) };
     },
   },
   {
@@ -183,11 +183,11 @@ export const dnsRoutes: RouteDef[] = [
     operation: 'dns.records.update',
     permissions: WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const entry = findRecord(ctx, zone.id);
       const v = validate(ctx.json<RecordInput>(), zone.name);
       conflicts(ctx, zone.id, v, entry.record.id);
-      return { result: replaceDnsRecord(ctx.core.store, entry, build(entry.record.id, v, entry.record.created_on, ctx.core.isoNow())) };
+      return { result: replaceDnsRecord(ctx.account.store, entry, build(entry.record.id, v, entry.record.created_on, ctx.account.isoNow())) };
     },
   },
   {
@@ -196,9 +196,9 @@ export const dnsRoutes: RouteDef[] = [
     operation: 'dns.records.delete',
     permissions: WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const entry = findRecord(ctx, zone.id);
-      removeDnsRecord(ctx.core.store, entry);
+      removeDnsRecord(ctx.account.store, entry);
       return { result: { id: entry.record.id } };
     },
   },

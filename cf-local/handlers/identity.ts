@@ -10,17 +10,17 @@ import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import type { TokenRecord } from '../state.ts';
 import { listZones } from '../zones/model.ts';
 
-function verifyResult(core: AccountModel, t: TokenRecord): TokenVerifyResponse {
-  const r: TokenVerifyResponse = { id: t.id, status: core.tokenStatus(t) };
+function verifyResult(account: AccountModel, t: TokenRecord): TokenVerifyResponse {
+  const r: TokenVerifyResponse = { id: t.id, status: account.tokenStatus(t) };
   if (t.expires_on) r.expires_on = t.expires_on;
   if (t.not_before) r.not_before = t.not_before;
   return r;
 }
 
 /** A token's details as the API gives them: one policy per resource scope, naming its permission groups. */
-export function tokenDetails(core: AccountModel, t: TokenRecord): Token {
-  const names = t.permissionGroups === '*' ? core.permissionGroups.map((g) => g.name) : t.permissionGroups;
-  const groups = names.map((n) => core.permissionGroups.find((g) => g.name === n) ?? { id: n, name: n, scopes: ['com.cloudflare.api.account' as const] });
+export function tokenDetails(account: AccountModel, t: TokenRecord): Token {
+  const names = t.permissionGroups === '*' ? account.permissionGroups.map((g) => g.name) : t.permissionGroups;
+  const groups = names.map((n) => account.permissionGroups.find((g) => g.name === n) ?? { id: n, name: n, scopes: ['com.cloudflare.api.account' as const] });
   const byScope = new Map<string, TokenPolicy.PermissionGroup[]>();
   for (const g of groups) {
     const scope = g.scopes[0] ?? 'com.cloudflare.api.account';
@@ -43,7 +43,7 @@ export function tokenDetails(core: AccountModel, t: TokenRecord): Token {
   const out: Token = {
     id: t.id,
     name: t.name,
-    status: core.tokenStatus(t),
+    status: account.tokenStatus(t),
     issued_on: t.issued_on,
     modified_on: t.modified_on,
     last_used_on: new Date().toISOString(),
@@ -54,16 +54,16 @@ export function tokenDetails(core: AccountModel, t: TokenRecord): Token {
 }
 
 /** The permission group names each policy grants (what a validator derives from token details). */
-function groupList(core: AccountModel, ctx: Ctx): PermissionGroupListResponse[] {
+function groupList(account: AccountModel, ctx: Ctx): PermissionGroupListResponse[] {
   const name = ctx.query.get('name');
   const scope = ctx.query.get('scope');
-  return core.permissionGroups
+  return account.permissionGroups
     .filter((g) => (!name || g.name === name) && (!scope || g.scopes.includes(scope as never)))
     .map((g) => ({ id: g.id, name: g.name, scopes: g.scopes, category: g.category, is_selectable: true }));
 }
 
 function tokenById(ctx: Ctx): TokenRecord {
-  const t = ctx.core.tokens.find((x) => x.id === ctx.params.token_id);
+  const t = ctx.account.tokens.find((x) => x.id === ctx.params.token_id);
   // Source: the token API's 404 for an unknown id (code 1003 "Invalid or missing token id").
   if (!t) throw Errors.invalidRequest('Invalid or missing token id');
   return t;
@@ -78,7 +78,7 @@ export const identityRoutes: RouteDef[] = [
     operation: 'user.tokens.verify',
     permissions: [],
     // Source (message): putyourlightson/craft-cloudflare#88 — `"messages":[{"code":10000,"message":"This API Token is valid and active","type":null}]`.
-    handler: (ctx) => ({ result: verifyResult(ctx.core, ctx.token!), messages: verifyMessages }),
+    handler: (ctx) => ({ result: verifyResult(ctx.account, ctx.token!), messages: verifyMessages }),
   },
   {
     method: 'GET',
@@ -86,8 +86,8 @@ export const identityRoutes: RouteDef[] = [
     operation: 'accounts.tokens.verify',
     permissions: [],
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return { result: verifyResult(ctx.core, ctx.token!), messages: verifyMessages };
+      ctx.account.checkAccount(ctx.params.account_id);
+      return { result: verifyResult(ctx.account, ctx.token!), messages: verifyMessages };
     },
   },
   {
@@ -95,7 +95,7 @@ export const identityRoutes: RouteDef[] = [
     template: '/user/tokens/permission_groups',
     operation: 'user.tokens.permissionGroups.list',
     permissions: ['API Tokens Read', 'API Tokens Write'],
-    handler: (ctx) => ({ result: groupList(ctx.core, ctx) }),
+    handler: (ctx) => ({ result: groupList(ctx.account, ctx) }),
   },
   {
     method: 'GET',
@@ -103,8 +103,8 @@ export const identityRoutes: RouteDef[] = [
     operation: 'accounts.tokens.permissionGroups.list',
     permissions: ['Account API Tokens Read', 'Account API Tokens Write'],
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return { result: groupList(ctx.core, ctx).filter((g) => !g.scopes?.includes('com.cloudflare.api.user')) };
+      ctx.account.checkAccount(ctx.params.account_id);
+      return { result: groupList(ctx.account, ctx).filter((g) => !g.scopes?.includes('com.cloudflare.api.user')) };
     },
   },
   {
@@ -112,14 +112,14 @@ export const identityRoutes: RouteDef[] = [
     template: '/user/tokens',
     operation: 'user.tokens.list',
     permissions: ['API Tokens Read', 'API Tokens Write'],
-    handler: (ctx) => paginate(ctx.core.tokens.map((t) => tokenDetails(ctx.core, t)), ctx.query, 20, 50),
+    handler: (ctx) => paginate(ctx.account.tokens.map((t) => tokenDetails(ctx.account, t)), ctx.query, 20, 50),
   },
   {
     method: 'GET',
     template: '/user/tokens/{token_id}',
     operation: 'user.tokens.get',
     permissions: ['API Tokens Read', 'API Tokens Write'],
-    handler: (ctx) => ({ result: tokenDetails(ctx.core, tokenById(ctx)) }),
+    handler: (ctx) => ({ result: tokenDetails(ctx.account, tokenById(ctx)) }),
   },
   {
     method: 'GET',
@@ -127,8 +127,8 @@ export const identityRoutes: RouteDef[] = [
     operation: 'accounts.tokens.list',
     permissions: ['Account API Tokens Read', 'Account API Tokens Write'],
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return paginate(ctx.core.tokens.map((t) => tokenDetails(ctx.core, t)), ctx.query, 20, 50);
+      ctx.account.checkAccount(ctx.params.account_id);
+      return paginate(ctx.account.tokens.map((t) => tokenDetails(ctx.account, t)), ctx.query, 20, 50);
     },
   },
   {
@@ -137,8 +137,8 @@ export const identityRoutes: RouteDef[] = [
     operation: 'accounts.tokens.get',
     permissions: ['Account API Tokens Read', 'Account API Tokens Write'],
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return { result: tokenDetails(ctx.core, tokenById(ctx)) };
+      ctx.account.checkAccount(ctx.params.account_id);
+      return { result: tokenDetails(ctx.account, tokenById(ctx)) };
     },
   },
   // --- user / memberships / accounts (wrangler asks these to learn who it is) -----------------
@@ -202,7 +202,7 @@ export const identityRoutes: RouteDef[] = [
     operation: 'accounts.get',
     permissions: ['Account Settings Read', 'Account Settings Write'],
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
+      ctx.account.checkAccount(ctx.params.account_id);
       return { result: accountObject() };
     },
   },
@@ -216,11 +216,11 @@ export const identityRoutes: RouteDef[] = [
       const q = ctx.query;
       const name = q.get('name') ?? q.get('name.exact');
       const status = q.get('status');
-      const account = q.get('account.id');
-      let zones: Zone[] = [...listZones(ctx.core.store)];
+      const accountId = q.get('account.id');
+      let zones: Zone[] = [...listZones(ctx.account.store)];
       if (name) zones = zones.filter((z) => z.name === name.toLowerCase());
       if (status) zones = zones.filter((z) => z.status === status);
-      if (account) zones = zones.filter((z) => z.account.id === account);
+      if (accountId) zones = zones.filter((z) => z.account.id === accountId);
       if (q.get('name.contains')) zones = zones.filter((z) => z.name.includes(q.get('name.contains')!));
       if (q.get('name.endswith')) zones = zones.filter((z) => z.name.endsWith(q.get('name.endswith')!));
       return paginate(zones, q, 20, 50);
@@ -231,7 +231,7 @@ export const identityRoutes: RouteDef[] = [
     template: '/zones/{zone_id}',
     operation: 'zones.get',
     permissions: ['Zone Read', 'Zone Write'],
-    handler: (ctx) => ({ result: ctx.core.zone(ctx.params.zone_id!) }),
+    handler: (ctx) => ({ result: ctx.account.zone(ctx.params.zone_id!) }),
   },
 ];
 

@@ -16,8 +16,8 @@ export const BASE = '/accounts/{account_id}/storage/kv/namespaces';
 
 /** The namespace named in the path, in the account named in the path (404 if unknown). */
 export function namespace(ctx: Ctx): Namespace {
-  ctx.core.checkAccount(ctx.params.account_id);
-  const ns = findKvNamespace(ctx.core, ctx.params.namespace_id!);
+  ctx.account.checkAccount(ctx.params.account_id);
+  const ns = findKvNamespace(ctx.account, ctx.params.namespace_id!);
   if (!ns) throw Errors.kvNamespaceNotFound();
   return ns;
 }
@@ -30,10 +30,10 @@ export const kvNamespaceRoutes: RouteDef[] = [
     operation: 'kv.namespaces.list',
     permissions: READ,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
+      ctx.account.checkAccount(ctx.params.account_id);
       const order = ctx.query.get('order') ?? 'id';
       const dir = ctx.query.get('direction') === 'desc' ? -1 : 1;
-      const list = [...listKvNamespaces(ctx.core)].sort((a, b) => {
+      const list = [...listKvNamespaces(ctx.account)].sort((a, b) => {
         const ka = order === 'title' ? a.title : a.id;
         const kb = order === 'title' ? b.title : b.id;
         return ka < kb ? -dir : ka > kb ? dir : 0;
@@ -47,11 +47,11 @@ export const kvNamespaceRoutes: RouteDef[] = [
     operation: 'kv.namespaces.create',
     permissions: WRITE,
     handler: async (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
+      ctx.account.checkAccount(ctx.params.account_id);
       const { title } = ctx.json<{ title?: string }>();
       if (typeof title !== 'string' || title.trim() === '') throw new CfApiError(400, { code: 10019, message: 'title is required' });
-      if (kvTitleTaken(ctx.core, title)) throw Errors.kvNamespaceTitleExists();
-      return { result: await addKvNamespace(ctx.core, { id: hexId(), title, supports_url_encoding: true }) };
+      if (kvTitleTaken(ctx.account, title)) throw Errors.kvNamespaceTitleExists();
+      return { result: await addKvNamespace(ctx.account, { id: hexId(), title, supports_url_encoding: true }) };
     },
   },
   {
@@ -70,8 +70,8 @@ export const kvNamespaceRoutes: RouteDef[] = [
       const ns = namespace(ctx);
       const { title } = ctx.json<{ title?: string }>();
       if (typeof title !== 'string' || title === '') throw new CfApiError(400, { code: 10019, message: 'title is required' });
-      if (kvTitleTaken(ctx.core, title, ns.id)) throw Errors.kvNamespaceTitleExists();
-      return { result: renameKvNamespace(ctx.core, ns, title) };
+      if (kvTitleTaken(ctx.account, title, ns.id)) throw Errors.kvNamespaceTitleExists();
+      return { result: renameKvNamespace(ctx.account, ns, title) };
     },
   },
   {
@@ -82,14 +82,14 @@ export const kvNamespaceRoutes: RouteDef[] = [
     handler: async (ctx) => {
       const ns = namespace(ctx);
       // Empty it first so a namespace re-created with the same id would not see old data.
-      const kv = await kvOf(ctx.core, ns.id);
+      const kv = await kvOf(ctx.account, ns.id);
       let cursor: string | undefined;
       do {
         const page = await kv.list(cursor ? { cursor } : {});
         await Promise.all(page.keys.map((k) => kv.delete(k.name)));
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor);
-      await removeKvNamespace(ctx.core, ns);
+      await removeKvNamespace(ctx.account, ns);
       return { result: {} };
     },
   },

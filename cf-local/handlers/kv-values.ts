@@ -47,8 +47,8 @@ export const kvValueRoutes: RouteDef[] = [
       }
       if (value.byteLength > MAX_VALUE) throw Errors.kvValueTooLarge(value.byteLength);
       checkMetadata(metadata);
-      const exp = checkExpiration(numParam(ctx.query, 'expiration'), numParam(ctx.query, 'expiration_ttl'), ctx.core.now());
-      const kv = await kvOf(ctx.core, ns.id);
+      const exp = checkExpiration(numParam(ctx.query, 'expiration'), numParam(ctx.query, 'expiration_ttl'), ctx.account.now());
+      const kv = await kvOf(ctx.account, ns.id);
       try {
         await kv.put(key, value, { ...exp, ...(metadata !== undefined ? { metadata } : {}) });
       } catch (err) {
@@ -66,7 +66,7 @@ export const kvValueRoutes: RouteDef[] = [
       const ns = namespace(ctx);
       const key = ctx.params.key_name!;
       checkKey(key);
-      const kv = await kvOf(ctx.core, ns.id);
+      const kv = await kvOf(ctx.account, ns.id);
       const { value, metadata } = await kv.getWithMetadata(key, { type: 'arrayBuffer' }).catch(mapKvError);
       if (value === null) throw Errors.kvKeyNotFound();
       const headers: Record<string, string> = { 'content-type': 'application/octet-stream' };
@@ -83,7 +83,7 @@ export const kvValueRoutes: RouteDef[] = [
       const ns = namespace(ctx);
       const key = ctx.params.key_name!;
       checkKey(key);
-      await (await kvOf(ctx.core, ns.id)).delete(key).catch(mapKvError);
+      await (await kvOf(ctx.account, ns.id)).delete(key).catch(mapKvError);
       return { result: {} };
     },
   },
@@ -96,7 +96,7 @@ export const kvValueRoutes: RouteDef[] = [
       const ns = namespace(ctx);
       const key = ctx.params.key_name!;
       checkKey(key);
-      const { value, metadata } = await (await kvOf(ctx.core, ns.id)).getWithMetadata(key, { type: 'arrayBuffer' }).catch(mapKvError);
+      const { value, metadata } = await (await kvOf(ctx.account, ns.id)).getWithMetadata(key, { type: 'arrayBuffer' }).catch(mapKvError);
       if (value === null) throw Errors.kvKeyNotFound();
       return { result: metadata ?? null };
     },
@@ -115,7 +115,7 @@ export const kvValueRoutes: RouteDef[] = [
         throw new CfApiError(400, { code: 10025, message: `Invalid key_count_limit of ${limitRaw}. Please specify an integer between 10 and 1000.` });
       const prefix = ctx.query.get('prefix') ?? undefined;
       const cursor = ctx.query.get('cursor') || undefined;
-      const page = await (await kvOf(ctx.core, ns.id))
+      const page = await (await kvOf(ctx.account, ns.id))
         .list({ limit, ...(prefix ? { prefix } : {}), ...(cursor ? { cursor } : {}) })
         .catch(mapKvError);
       const keys: Key[] = page.keys.map((k) => {
@@ -145,10 +145,10 @@ export const kvValueRoutes: RouteDef[] = [
         const value = it.base64 ? Buffer.from(it.value, 'base64') : Buffer.from(it.value, 'utf8');
         if (value.length > MAX_VALUE) throw Errors.kvValueTooLarge(value.length);
         checkMetadata(it.metadata);
-        const exp = checkExpiration(it.expiration, it.expiration_ttl, ctx.core.now());
+        const exp = checkExpiration(it.expiration, it.expiration_ttl, ctx.account.now());
         return { key: it.key, value, opts: { ...exp, ...(it.metadata !== undefined ? { metadata: it.metadata } : {}) } };
       });
-      const kv = await kvOf(ctx.core, ns.id);
+      const kv = await kvOf(ctx.account, ns.id);
       for (const p of prepared) await kv.put(p.key, p.value, p.opts).catch(mapKvError);
       return { result: { successful_key_count: prepared.length, unsuccessful_keys: [] } };
     },
@@ -165,7 +165,7 @@ export const kvValueRoutes: RouteDef[] = [
         const keys = ctx.json<string[]>();
         if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string')) throw new CfApiError(400, { code: 10019, message: 'request body must be an array of keys' });
         keys.forEach(checkKey);
-        const kv = await kvOf(ctx.core, ns.id);
+        const kv = await kvOf(ctx.account, ns.id);
         for (const k of keys) await kv.delete(k).catch(mapKvError);
         return { result: { successful_key_count: keys.length, unsuccessful_keys: [] } };
       },
@@ -182,7 +182,7 @@ export const kvValueRoutes: RouteDef[] = [
       const body = ctx.json<{ keys?: string[]; type?: 'text' | 'json'; withMetadata?: boolean }>();
       if (!Array.isArray(body.keys) || body.keys.length > 100) throw new CfApiError(400, { code: 10019, message: 'keys must be an array of at most 100 keys' });
       body.keys.forEach(checkKey);
-      const kv = await kvOf(ctx.core, ns.id);
+      const kv = await kvOf(ctx.account, ns.id);
       const values: Record<string, unknown> = {};
       // One binding call for all keys, as the API reads them in one go.
       const found = body.keys.length ? await kv.getWithMetadata(body.keys, { type: 'text' }).catch(mapKvError) : new Map();

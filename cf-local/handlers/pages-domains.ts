@@ -16,7 +16,7 @@ const P = '/accounts/{account_id}/pages/projects';
 
 function findDomain(ctx: Ctx, p: ProjectRecord): DomainRecord {
   const name = ctx.params.domain_name!.toLowerCase();
-  const d = findProjectDomain(ctx.core, p.name, name);
+  const d = findProjectDomain(ctx.account, p.name, name);
   if (!d) throw Errors.pagesDomainNotFound();
   return d;
 }
@@ -30,7 +30,7 @@ export const pagesDomainRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       const p = projectOf(ctx);
-      return { result: projectDomains(ctx.core, p.name).map((d) => domainView(ctx.core, d)) };
+      return { result: projectDomains(ctx.account, p.name).map((d) => domainView(ctx.account, d)) };
     },
   },
   {
@@ -44,24 +44,24 @@ export const pagesDomainRoutes: RouteDef[] = [
       const name = String(raw ?? '').trim().toLowerCase().replace(/\.$/, '');
       if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(name))
         throw new CfApiError(400, { code: 8000039, message: 'Invalid domain name. Enter a valid domain, e.g. shop.example.com.' });
-      const existing = findDomainByName(ctx.core, name);
+      const existing = findDomainByName(ctx.account, name);
       if (existing) throw existing.project_name === p.name ? Errors.pagesDomainExists() : Errors.pagesDomainUnavailable();
-      const zone = zoneForHostname(ctx.core.store, name);
+      const zone = zoneForHostname(ctx.account.store, name);
       const rec: DomainRecord = {
         id: randomUUID(),
         name,
         project_name: p.name,
-        created_on: ctx.core.isoNow(),
-        createdAtMs: ctx.core.now(),
+        created_on: ctx.account.isoNow(),
+        createdAtMs: ctx.account.now(),
         domain_id: randomUUID(),
         zone_tag: zone?.id ?? hexId(),
-        activationMs: ctx.core.timing.domainActivationMs,
-        scenario: ctx.core.domainScenarioFor(name) ?? 'normal',
+        activationMs: ctx.account.timing.domainActivationMs,
+        scenario: ctx.account.domainScenarioFor(name) ?? 'normal',
         certificate_authority: 'google',
         txt_value: hexId(),
         acme_token: randomBytes(24).toString('base64url'),
       };
-      return { result: domainView(ctx.core, addDomain(ctx.core, rec)) };
+      return { result: domainView(ctx.account, addDomain(ctx.account, rec)) };
     },
   },
   {
@@ -69,7 +69,7 @@ export const pagesDomainRoutes: RouteDef[] = [
     template: `${P}/{project_name}/domains/{domain_name}`,
     operation: 'pages.projects.domains.get',
     permissions: READ,
-    handler: (ctx) => ({ result: domainView(ctx.core, findDomain(ctx, projectOf(ctx))) }),
+    handler: (ctx) => ({ result: domainView(ctx.account, findDomain(ctx, projectOf(ctx))) }),
   },
   {
     method: 'PATCH',
@@ -79,14 +79,14 @@ export const pagesDomainRoutes: RouteDef[] = [
     handler: (ctx) => {
       // "Retry validation": an errored domain starts over (unless a scenario still says error).
       const d = findDomain(ctx, projectOf(ctx));
-      if (domainStatus(ctx.core, d) === 'error') {
-        d.scenario = ctx.core.domainScenarioFor(d.name) === 'error' ? 'error' : 'normal';
-        d.createdAtMs = ctx.core.now();
+      if (domainStatus(ctx.account, d) === 'error') {
+        d.scenario = ctx.account.domainScenarioFor(d.name) === 'error' ? 'error' : 'normal';
+        d.createdAtMs = ctx.account.now();
         delete d.validation_error;
-        ctx.core.certificateAuthority?.reset(d.id);
-        ctx.core.persist();
+        ctx.account.certificateAuthority?.reset(d.id);
+        ctx.account.persist();
       }
-      return { result: domainView(ctx.core, d) };
+      return { result: domainView(ctx.account, d) };
     },
   },
   {
@@ -96,7 +96,7 @@ export const pagesDomainRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: (ctx) => {
       const d = findDomain(ctx, projectOf(ctx));
-      removeDomain(ctx.core, d);
+      removeDomain(ctx.account, d);
       return { result: null };
     },
   },

@@ -16,15 +16,15 @@ const P = '/accounts/{account_id}/pages/projects';
 
 
 function deploymentOf(ctx: Ctx, p: ProjectRecord): DeploymentRecord {
-  const d = findDeployment(ctx.core, p.name, ctx.params.deployment_id!);
+  const d = findDeployment(ctx.account, p.name, ctx.params.deployment_id!);
   if (!d) throw Errors.pagesDeploymentNotFound();
   return d;
 }
 
 /** The project named in the path, in the account named in the path. */
 export function projectOf(ctx: Ctx): ProjectRecord {
-  ctx.core.checkAccount(ctx.params.account_id);
-  return ctx.core.project(ctx.params.project_name!);
+  ctx.account.checkAccount(ctx.params.account_id);
+  return ctx.account.project(ctx.params.project_name!);
 }
 
 const SPECIAL_FILES = ['_headers', '_redirects', '_routes.json', '_worker.bundle', '_worker.js', 'functions-filepath-routing-config.json'];
@@ -46,7 +46,7 @@ async function createDeployment(ctx: Ctx) {
       throw new CfApiError(400, { code: 8000096, message: 'Invalid manifest: not JSON.' });
     }
     if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new CfApiError(400, { code: 8000096, message: 'Invalid manifest.' });
-    const missing = Object.values(manifest).filter((h) => !ctx.core.store.hasAsset(h));
+    const missing = Object.values(manifest).filter((h) => !ctx.account.store.hasAsset(h));
     if (missing.length > 0) throw Errors.pagesMissingAssets(missing.length);
   } else if (!p.source) {
     // Direct Upload projects deploy files; without a manifest there is nothing to deploy.
@@ -58,7 +58,7 @@ async function createDeployment(ctx: Ctx) {
     if (v === undefined) continue;
     specialFiles[name] = typeof v === 'string' ? Buffer.from(v).toString('base64') : Buffer.from(await (v as Blob).arrayBuffer()).toString('base64');
   }
-  const d = newDeployment(ctx.core, p, {
+  const d = newDeployment(ctx.account, p, {
     branch,
     kind: manifest ? 'direct_upload' : 'git',
     trigger_type: manifest ? 'ad_hoc' : 'github:push',
@@ -68,8 +68,8 @@ async function createDeployment(ctx: Ctx) {
     manifest,
     specialFiles: Object.keys(specialFiles).length ? specialFiles : undefined,
   });
-  if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
-  return { result: deploymentView(ctx.core, d) };
+  if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.account, d);
+  return { result: deploymentView(ctx.account, d) };
 }
 
 
@@ -80,8 +80,8 @@ export const pagesRoutes: RouteDef[] = [
     operation: 'pages.projects.list',
     permissions: READ,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return paginate(listProjects(ctx.core).map((p) => projectView(ctx.core, p)), ctx.query, 10, 100);
+      ctx.account.checkAccount(ctx.params.account_id);
+      return paginate(listProjects(ctx.account).map((p) => projectView(ctx.account, p)), ctx.query, 10, 100);
     },
   },
   {
@@ -90,9 +90,9 @@ export const pagesRoutes: RouteDef[] = [
     operation: 'pages.projects.create',
     permissions: WRITE,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
+      ctx.account.checkAccount(ctx.params.account_id);
       const body = ctx.json<Parameters<typeof createProject>[1]>();
-      return { result: projectView(ctx.core, createProject(ctx.core, body)) };
+      return { result: projectView(ctx.account, createProject(ctx.account, body)) };
     },
   },
   {
@@ -100,7 +100,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}`,
     operation: 'pages.projects.get',
     permissions: READ,
-    handler: (ctx) => ({ result: projectView(ctx.core, projectOf(ctx)) }),
+    handler: (ctx) => ({ result: projectView(ctx.account, projectOf(ctx)) }),
   },
   {
     method: 'PATCH',
@@ -112,8 +112,8 @@ export const pagesRoutes: RouteDef[] = [
       const body = ctx.json<{ production_branch?: string; build_config?: Partial<ProjectRecord['build_config']> }>();
       if (body.production_branch) p.production_branch = body.production_branch;
       if (body.build_config) p.build_config = { ...p.build_config, ...body.build_config };
-      ctx.core.persist();
-      return { result: projectView(ctx.core, p) };
+      ctx.account.persist();
+      return { result: projectView(ctx.account, p) };
     },
   },
   {
@@ -123,7 +123,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: WRITE,
     handler: async (ctx) => {
       const p = projectOf(ctx);
-      await removeProject(ctx.core, p);
+      await removeProject(ctx.account, p);
       return { result: null };
     },
   },
@@ -132,7 +132,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}/upload-token`,
     operation: 'pages.projects.getUploadToken',
     permissions: WRITE,
-    handler: (ctx) => ({ result: { jwt: ctx.core.issueUploadJwt(projectOf(ctx)) } }),
+    handler: (ctx) => ({ result: { jwt: ctx.account.issueUploadJwt(projectOf(ctx)) } }),
   },
   {
     method: 'POST',
@@ -152,8 +152,8 @@ export const pagesRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       const p = projectOf(ctx);
-      const list = listDeployments(ctx.core, p.name, ctx.query.get('env'));
-      return paginate(list, ctx.query, 25, 25, (d) => deploymentView(ctx.core, d));
+      const list = listDeployments(ctx.account, p.name, ctx.query.get('env'));
+      return paginate(list, ctx.query, 25, 25, (d) => deploymentView(ctx.account, d));
     },
   },
   {
@@ -168,7 +168,7 @@ export const pagesRoutes: RouteDef[] = [
     template: `${P}/{project_name}/deployments/{deployment_id}`,
     operation: 'pages.projects.deployments.get',
     permissions: READ,
-    handler: (ctx) => ({ result: deploymentView(ctx.core, deploymentOf(ctx, projectOf(ctx))) }),
+    handler: (ctx) => ({ result: deploymentView(ctx.account, deploymentOf(ctx, projectOf(ctx))) }),
   },
   {
     method: 'DELETE',
@@ -179,8 +179,8 @@ export const pagesRoutes: RouteDef[] = [
       const p = projectOf(ctx);
       const d = deploymentOf(ctx, p);
       const force = ctx.query.get('force') === 'true';
-      if (!force && productionDeployment(ctx.core, p)?.id === d.id) throw Errors.pagesCannotDeleteLive();
-      await removeDeployment(ctx.core, p, d);
+      if (!force && productionDeployment(ctx.account, p)?.id === d.id) throw Errors.pagesCannotDeleteLive();
+      await removeDeployment(ctx.account, p, d);
       return { result: null };
     },
   },
@@ -192,7 +192,7 @@ export const pagesRoutes: RouteDef[] = [
     handler: async (ctx) => {
       const p = projectOf(ctx);
       const src = deploymentOf(ctx, p);
-      const d = newDeployment(ctx.core, p, {
+      const d = newDeployment(ctx.account, p, {
         branch: src.branch,
         kind: src.kind,
         trigger_type: src.trigger_type,
@@ -202,8 +202,8 @@ export const pagesRoutes: RouteDef[] = [
         manifest: src.manifest,
         specialFiles: src.specialFiles,
       });
-      if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.core, d);
-      return { result: deploymentView(ctx.core, d) };
+      if (d.specialFiles?.['_worker.js']) await startFunctions(ctx.account, d);
+      return { result: deploymentView(ctx.account, d) };
     },
   },
   {
@@ -215,11 +215,11 @@ export const pagesRoutes: RouteDef[] = [
       const p = projectOf(ctx);
       const d = deploymentOf(ctx, p);
       // Only a successful production deployment can become the live one again.
-      if (d.environment !== 'production' || !isLive(d, ctx.core.now()))
+      if (d.environment !== 'production' || !isLive(d, ctx.account.now()))
         throw new CfApiError(400, { code: 8000035, message: 'You can only roll back to a successful production deployment.' });
-      p.rollbacks[d.id] = ctx.core.now();
-      ctx.core.persist();
-      return { result: deploymentView(ctx.core, d) };
+      p.rollbacks[d.id] = ctx.account.now();
+      ctx.account.persist();
+      return { result: deploymentView(ctx.account, d) };
     },
   },
   {
@@ -229,7 +229,7 @@ export const pagesRoutes: RouteDef[] = [
     permissions: READ,
     handler: (ctx) => {
       const d = deploymentOf(ctx, projectOf(ctx));
-      const { stages } = stageState(d, ctx.core.now());
+      const { stages } = stageState(d, ctx.account.now());
       const data = stages
         .filter((s) => s.started_on)
         .map((s) => ({ ts: s.started_on!, line: `${s.name}: ${s.status}${s.status === 'failure' ? ` — ${d.failMessage ?? 'Build failed'}` : ''}` }));
@@ -247,7 +247,7 @@ export const pagesRoutes: RouteDef[] = [
     handler: (ctx) => {
       const { hashes } = ctx.json<{ hashes?: string[] }>();
       if (!Array.isArray(hashes)) throw new CfApiError(400, { code: 8000096, message: 'hashes must be an array' });
-      return { result: hashes.filter((h) => !ctx.core.store.hasAsset(h)) };
+      return { result: hashes.filter((h) => !ctx.account.store.hasAsset(h)) };
     },
   },
   {
@@ -265,9 +265,9 @@ export const pagesRoutes: RouteDef[] = [
       }
       for (const it of items) {
         const bytes = it.base64 === false ? Buffer.from(it.value, 'utf8') : Buffer.from(it.value, 'base64');
-        ctx.core.store.putAsset(it.key, it.metadata?.contentType ?? 'application/octet-stream', bytes);
+        ctx.account.store.putAsset(it.key, it.metadata?.contentType ?? 'application/octet-stream', bytes);
       }
-      ctx.core.persist();
+      ctx.account.persist();
       return { result: null };
     },
   },

@@ -16,8 +16,8 @@ function routeView(r: RouteRecord): RouteCreateResponse {
   return { id: r.id, pattern: r.pattern, ...(r.script ? { script: r.script } : {}) };
 }
 
-function scriptRouteView(core: AccountModel, r: RouteRecord) {
-  const zone = findZoneById(core.store, r.zoneId);
+function scriptRouteView(account: AccountModel, r: RouteRecord) {
+  const zone = findZoneById(account.store, r.zoneId);
   return { id: r.id, pattern: r.pattern, script: r.script, zone_id: r.zoneId, zone_name: zone?.name };
 }
 
@@ -31,7 +31,7 @@ export const workersRouteRoutes: RouteDef[] = [
     permissions: ROUTES_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
-      return { result: listRoutes(ctx.core, { script: s.id }).map((r) => scriptRouteView(ctx.core, r)) };
+      return { result: listRoutes(ctx.account, { script: s.id }).map((r) => scriptRouteView(ctx.account, r)) };
     },
   },
   {
@@ -47,12 +47,12 @@ export const workersRouteRoutes: RouteDef[] = [
         const pattern = String(w.pattern ?? '');
         if (w.custom_domain) throw new CfApiError(400, { code: 10022, message: 'Custom domains for Workers are not emulated; use a route pattern.' });
         const host = pattern.replace(/^https?:\/\//, '').split('/')[0]!.replace(/^\*\.?/, '');
-        const zone = w.zone_id ? findZoneById(ctx.core.store, w.zone_id) : w.zone_name ? findZoneByName(ctx.core.store, w.zone_name) : zoneForHostname(ctx.core.store, host);
+        const zone = w.zone_id ? findZoneById(ctx.account.store, w.zone_id) : w.zone_name ? findZoneByName(ctx.account.store, w.zone_name) : zoneForHostname(ctx.account.store, host);
         if (!zone) throw new CfApiError(400, { code: 10022, message: `Could not find a zone for route pattern "${pattern}".` });
         return { pattern, zoneId: zone.id };
       });
-      const added = replaceScriptRoutes(ctx.core, s.id, resolved);
-      return { result: added.map((r) => scriptRouteView(ctx.core, r)) };
+      const added = replaceScriptRoutes(ctx.account, s.id, resolved);
+      return { result: added.map((r) => scriptRouteView(ctx.account, r)) };
     },
   },
   // routes
@@ -62,8 +62,8 @@ export const workersRouteRoutes: RouteDef[] = [
     operation: 'workers.routes.list',
     permissions: ROUTES_READ,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
-      return { result: listRoutes(ctx.core, { zoneId: zone.id }).map(routeView) };
+      const zone = ctx.account.zone(ctx.params.zone_id!);
+      return { result: listRoutes(ctx.account, { zoneId: zone.id }).map(routeView) };
     },
   },
   {
@@ -72,9 +72,9 @@ export const workersRouteRoutes: RouteDef[] = [
     operation: 'workers.routes.create',
     permissions: ROUTES_WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
       const body = ctx.json<{ pattern?: string; script?: string }>();
-      return { result: routeView(addRoute(ctx.core, zone.id, String(body.pattern ?? ''), body.script)) };
+      return { result: routeView(addRoute(ctx.account, zone.id, String(body.pattern ?? ''), body.script)) };
     },
   },
   {
@@ -83,8 +83,8 @@ export const workersRouteRoutes: RouteDef[] = [
     operation: 'workers.routes.get',
     permissions: ROUTES_READ,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
+      const r = findRoute(ctx.account, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
       return { result: routeView(r) };
     },
@@ -95,11 +95,11 @@ export const workersRouteRoutes: RouteDef[] = [
     operation: 'workers.routes.update',
     permissions: ROUTES_WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
+      const r = findRoute(ctx.account, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
       const body = ctx.json<{ pattern?: string; script?: string }>();
-      return { result: routeView(updateRoute(ctx.core, r, body)) };
+      return { result: routeView(updateRoute(ctx.account, r, body)) };
     },
   },
   {
@@ -108,10 +108,10 @@ export const workersRouteRoutes: RouteDef[] = [
     operation: 'workers.routes.delete',
     permissions: ROUTES_WRITE,
     handler: (ctx) => {
-      const zone = ctx.core.zone(ctx.params.zone_id!);
-      const r = findRoute(ctx.core, zone.id, ctx.params.route_id!);
+      const zone = ctx.account.zone(ctx.params.zone_id!);
+      const r = findRoute(ctx.account, zone.id, ctx.params.route_id!);
       if (!r) throw Errors.workerRouteNotFound();
-      removeRoute(ctx.core, r);
+      removeRoute(ctx.account, r);
       return { result: { id: r.id } };
     },
   },

@@ -40,11 +40,11 @@ export function versionId(s: ScriptRecord): string {
 
 
 /** The one version a script has: the current upload at 100 %. */
-export function versionView(core: AccountModel, s: ScriptRecord) {
+export function versionView(account: AccountModel, s: ScriptRecord) {
   return {
     id: versionId(s),
     number: 1,
-    metadata: { author_email: core.userDetails().email, source: 'api', created_on: s.modified_on, modified_on: s.modified_on },
+    metadata: { author_email: account.userDetails().email, source: 'api', created_on: s.modified_on, modified_on: s.modified_on },
     annotations: { 'workers/triggered_by': 'upload' },
     resources: {
       bindings: s.bindings.map((b) => (b.type === 'secret_text' ? { type: b.type, name: b.name } : b)),
@@ -56,14 +56,14 @@ export function versionView(core: AccountModel, s: ScriptRecord) {
 
 /** The script named in the path, in the account named in the path (404 if unknown). */
 export function scriptOf(ctx: Ctx): ScriptRecord {
-  ctx.core.checkAccount(ctx.params.account_id);
-  const s = findScript(ctx.core, ctx.params.script_name!);
+  ctx.account.checkAccount(ctx.params.account_id);
+  const s = findScript(ctx.account, ctx.params.script_name!);
   if (!s) throw Errors.workerNotFound();
   return s;
 }
 
 async function upload(ctx: Ctx) {
-  ctx.core.checkAccount(ctx.params.account_id);
+  ctx.account.checkAccount(ctx.params.account_id);
   if (!/^multipart\/form-data/i.test(ctx.contentType)) throw Errors.workerValidation('Expected a multipart/form-data upload with a metadata part.');
   const form = await ctx.form();
   const metaPart = form.get('metadata');
@@ -84,12 +84,12 @@ async function upload(ctx: Ctx) {
     modules.push({ name, type, base64: Buffer.from(await blob.arrayBuffer()).toString('base64') });
   }
   // keep_bindings: carry over bindings of those types from the previous version (wrangler uses it for secrets).
-  const prev = findScript(ctx.core, ctx.params.script_name!);
+  const prev = findScript(ctx.account, ctx.params.script_name!);
   if (prev && meta.keep_bindings?.length) {
     const names = new Set((meta.bindings ?? []).map((b) => b.name));
     meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
   }
-  const rec = await putScript(ctx.core, ctx.params.script_name!, meta, modules);
+  const rec = await putScript(ctx.account, ctx.params.script_name!, meta, modules);
   // `deployment_id`: the version now serving (wrangler prints it as "Current Version ID").
   return { result: { ...scriptView(rec), deployment_id: rec.etag.slice(0, 32) } };
 }
@@ -103,8 +103,8 @@ export const workersScriptRoutes: RouteDef[] = [
     operation: 'workers.scripts.list',
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      return { result: listScripts(ctx.core).map(scriptView) };
+      ctx.account.checkAccount(ctx.params.account_id);
+      return { result: listScripts(ctx.account).map(scriptView) };
     },
   },
   {
@@ -113,8 +113,8 @@ export const workersScriptRoutes: RouteDef[] = [
     operation: 'workers.scripts.get',
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      const s = findScript(ctx.core, ctx.params.script_name!);
+      ctx.account.checkAccount(ctx.params.account_id);
+      const s = findScript(ctx.account, ctx.params.script_name!);
       if (!s) throw Errors.workerNotFound();
       const main = s.modules.find((m) => m.name === s.main_module)!;
       return { raw: { status: 200, headers: { 'content-type': 'application/javascript' }, body: Buffer.from(main.base64, 'base64') } };
@@ -126,8 +126,8 @@ export const workersScriptRoutes: RouteDef[] = [
     operation: 'workers.services.get',
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
-      const s = findScript(ctx.core, ctx.params.script_name!);
+      ctx.account.checkAccount(ctx.params.account_id);
+      const s = findScript(ctx.account, ctx.params.script_name!);
       if (!s) throw Errors.workerNotFound();
       return {
         result: {
@@ -146,10 +146,10 @@ export const workersScriptRoutes: RouteDef[] = [
     operation: 'workers.scripts.delete',
     permissions: SCRIPTS_WRITE,
     handler: async (ctx) => {
-      ctx.core.checkAccount(ctx.params.account_id);
+      ctx.account.checkAccount(ctx.params.account_id);
       const name = ctx.params.script_name!;
-      if (!findScript(ctx.core, name)) throw Errors.workerNotFound();
-      await removeScript(ctx.core, name);
+      if (!findScript(ctx.account, name)) throw Errors.workerNotFound();
+      await removeScript(ctx.account, name);
       return { result: null };
     },
   },
@@ -169,7 +169,7 @@ export const workersScriptRoutes: RouteDef[] = [
       const s = scriptOf(ctx);
       return {
         result: {
-          bindings: versionView(ctx.core, s).resources.bindings,
+          bindings: versionView(ctx.account, s).resources.bindings,
           compatibility_date: s.compatibility_date,
           compatibility_flags: s.compatibility_flags,
           usage_model: s.usage_model,

@@ -31,7 +31,7 @@ export const workersVersionRoutes: RouteDef[] = [
       const body = ctx.json<{ name?: string; text?: string; type?: string }>();
       if (!body.name || typeof body.text !== 'string') throw Errors.workerValidation('A secret needs a name and a text.');
       const bindings = [...s.bindings.filter((b) => b.name !== body.name), { type: 'secret_text', name: body.name, text: body.text }];
-      await putScript(ctx.core, s.id, { main_module: s.main_module, bindings, compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model }, s.modules);
+      await putScript(ctx.account, s.id, { main_module: s.main_module, bindings, compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model }, s.modules);
       return { result: { name: body.name, type: 'secret_text' } };
     },
   },
@@ -71,7 +71,7 @@ export const workersVersionRoutes: RouteDef[] = [
               id: versionId(s),
               source: 'api',
               strategy: 'percentage',
-              author_email: ctx.core.userDetails().email,
+              author_email: ctx.account.userDetails().email,
               created_on: s.modified_on,
               annotations: { 'workers/triggered_by': 'upload' },
               versions: [{ version_id: versionId(s), percentage: 100 }],
@@ -89,7 +89,7 @@ export const workersVersionRoutes: RouteDef[] = [
     handler: (ctx) => {
       const s = scriptOf(ctx);
       if (ctx.params.version_id !== versionId(s)) throw new CfApiError(404, { code: 10220, message: 'Version not found.' });
-      return { result: versionView(ctx.core, s) };
+      return { result: versionView(ctx.account, s) };
     },
   },
   {
@@ -99,7 +99,7 @@ export const workersVersionRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
-      return { result: { items: [versionView(ctx.core, s)] } };
+      return { result: { items: [versionView(ctx.account, s)] } };
     },
   },
 ];

@@ -6,42 +6,42 @@
 import type { Namespace } from 'cloudflare/resources/kv/namespaces/namespaces';
 import type { AccountModel } from '../account-model.ts';
 
-export function listKvNamespaces(core: AccountModel): readonly Namespace[] {
-  return core.store.data.kvNamespaces;
+export function listKvNamespaces(account: AccountModel): readonly Namespace[] {
+  return account.store.data.kvNamespaces;
 }
 
-export function findKvNamespace(core: AccountModel, id: string): Namespace | undefined {
-  return core.store.data.kvNamespaces.find((n) => n.id === id);
+export function findKvNamespace(account: AccountModel, id: string): Namespace | undefined {
+  return account.store.data.kvNamespaces.find((n) => n.id === id);
 }
 
 /** True when another namespace (not `exceptId`) already has this title; titles are unique per account. */
-export function kvTitleTaken(core: AccountModel, title: string, exceptId?: string): boolean {
-  return core.store.data.kvNamespaces.some((n) => n.title === title && n.id !== exceptId);
+export function kvTitleTaken(account: AccountModel, title: string, exceptId?: string): boolean {
+  return account.store.data.kvNamespaces.some((n) => n.title === title && n.id !== exceptId);
 }
 
 /** Records a namespace without re-applying the runtime: for seeding, which starts or re-syncs the runtime afterwards. */
-export function insertKvNamespace(core: AccountModel, ns: Namespace): Namespace {
-  core.store.data.kvNamespaces.push(ns);
-  core.persist();
+export function insertKvNamespace(account: AccountModel, ns: Namespace): Namespace {
+  account.store.data.kvNamespaces.push(ns);
+  account.persist();
   return ns;
 }
 
-export async function addKvNamespace(core: AccountModel, ns: Namespace): Promise<Namespace> {
-  core.store.data.kvNamespaces.push(ns);
-  await core.syncRuntime();
-  core.persist();
+export async function addKvNamespace(account: AccountModel, ns: Namespace): Promise<Namespace> {
+  account.store.data.kvNamespaces.push(ns);
+  await account.syncRuntime();
+  account.persist();
   return ns;
 }
 
-export function renameKvNamespace(core: AccountModel, ns: Namespace, title: string): Namespace {
+export function renameKvNamespace(account: AccountModel, ns: Namespace, title: string): Namespace {
   ns.title = title;
-  core.persist();
+  account.persist();
   return ns;
 }
 
 /** Forgets the namespace (the caller empties its values first). */
-export async function removeKvNamespace(core: AccountModel, ns: Namespace): Promise<void> {
-  core.store.data.kvNamespaces = core.store.data.kvNamespaces.filter((n) => n !== ns);
-  await core.syncRuntime();
-  core.persist();
+export async function removeKvNamespace(account: AccountModel, ns: Namespace): Promise<void> {
+  account.store.data.kvNamespaces = account.store.data.kvNamespaces.filter((n) => n !== ns);
+  await account.syncRuntime();
+  account.persist();
 }

@@ -80,6 +80,6 @@ export function bracketFields(form: FormData, root: string): Record<string, unkn
 }
 
 /** Miniflare's KV store for a namespace id. */
-export async function kvOf(core: AccountModel, id: string) {
-  return core.runtime.kv(id);
+export async function kvOf(account: AccountModel, id: string) {
+  return account.runtime.kv(id);
 }

@@ -9,9 +9,9 @@ import type { DomainRecord } from '../state.ts';
 
 type DomainView = DomainGetResponse;
 
-export function domainStatus(core: AccountModel, d: DomainRecord): DomainView['status'] {
+export function domainStatus(account: AccountModel, d: DomainRecord): DomainView['status'] {
   if (d.scenario === 'error') return 'error';
-  const elapsed = core.now() - d.createdAtMs;
+  const elapsed = account.now() - d.createdAtMs;
   if (elapsed < Math.min(d.activationMs / 4, 250)) return 'initializing';
   if (d.scenario === 'stuck' || elapsed < d.activationMs) return 'pending';
   // The certificate authority must have fetched the token through the edge (certificate-authority.ts).
@@ -19,8 +19,8 @@ export function domainStatus(core: AccountModel, d: DomainRecord): DomainView['s
   return 'active';
 }
 
-export function domainView(core: AccountModel, d: DomainRecord): DomainView {
-  const status = domainStatus(core, d);
+export function domainView(account: AccountModel, d: DomainRecord): DomainView {
+  const status = domainStatus(account, d);
   const validation: DomainView['validation_data'] =
     status === 'error'
       ? { method: 'http', status: 'error', error_message: 'Validation failed: the hostname does not resolve to your Pages project (CNAME missing or wrong).' }

@@ -109,9 +109,9 @@ function directUploadSource(branch: string): Deployment['source'] {
   };
 }
 
-export function deploymentView(core: AccountModel, d: DeploymentRecord): DeploymentView {
-  const project = core.store.data.projects.find((p) => p.name === d.project_name);
-  const { stages, latest } = stageState(d, core.now());
+export function deploymentView(account: AccountModel, d: DeploymentRecord): DeploymentView {
+  const project = account.store.data.projects.find((p) => p.name === d.project_name);
+  const { stages, latest } = stageState(d, account.now());
   const view: DeploymentView = {
     id: d.id,
     short_id: d.short_id,
@@ -138,10 +138,10 @@ export function deploymentView(core: AccountModel, d: DeploymentRecord): Deploym
 }
 
 /** The live production deployment: the latest successful production deployment, unless a rollback pointed elsewhere since. */
-export function productionDeployment(core: AccountModel, project: ProjectRecord): DeploymentRecord | undefined {
-  const now = core.now();
+export function productionDeployment(account: AccountModel, project: ProjectRecord): DeploymentRecord | undefined {
+  const now = account.now();
   let best: { d: DeploymentRecord; at: number; rolledBack: boolean } | undefined;
-  for (const d of core.store.data.deployments) {
+  for (const d of account.store.data.deployments) {
     if (d.project_name !== project.name || d.environment !== 'production' || !isLive(d, now)) continue;
     const rolledBackAt = project.rollbacks[d.id] ?? 0;
     const at = Math.max(d.createdAtMs + STAGES.length * d.stepMs, rolledBackAt);
@@ -153,9 +153,9 @@ export function productionDeployment(core: AccountModel, project: ProjectRecord)
   return best?.d;
 }
 
-export function latestForBranch(core: AccountModel, project: string, alias: string): DeploymentRecord | undefined {
-  const now = core.now();
-  return core.store.data.deployments
+export function latestForBranch(account: AccountModel, project: string, alias: string): DeploymentRecord | undefined {
+  const now = account.now();
+  return account.store.data.deployments
     .filter((d) => d.project_name === project && branchAlias(d.branch) === alias && isLive(d, now))
     .sort((a, b) => b.createdAtMs - a.createdAtMs)[0];
 }
@@ -164,13 +164,13 @@ export function latestForBranch(core: AccountModel, project: string, alias: stri
 
 /** Records a new deployment of `p`; a scripted build failure (takeBuildFailure) is fixed at creation. */
 export function newDeployment(
-  core: AccountModel,
+  account: AccountModel,
   p: ProjectRecord,
   init: Pick<DeploymentRecord, 'branch' | 'kind' | 'trigger_type' | 'commit_hash' | 'commit_message' | 'commit_dirty' | 'manifest' | 'specialFiles'>,
 ): DeploymentRecord {
   const id = randomUUID();
-  const now = core.now();
-  const failure = core.takeBuildFailure(p.name, init.branch);
+  const now = account.now();
+  const failure = account.takeBuildFailure(p.name, init.branch);
   const d: DeploymentRecord = {
     id,
     short_id: id.slice(0, 8),
@@ -179,7 +179,7 @@ export function newDeployment(
     created_on: iso(now),
     createdAtMs: now,
     environment: init.branch === p.production_branch ? 'production' : 'preview',
-    stepMs: init.kind === 'git' ? core.timing.buildStepMs : core.timing.directUploadStepMs,
+    stepMs: init.kind === 'git' ? account.timing.buildStepMs : account.timing.directUploadStepMs,
     env_vars: null,
     build_config: p.build_config,
     ...init,
@@ -190,8 +190,8 @@ export function newDeployment(
     d.failAt = failure.stage ?? 'build';
     if (failure.message) d.failMessage = failure.message;
   }
-  core.store.data.deployments.push(d);
-  core.persist();
+  account.store.data.deployments.push(d);
+  account.persist();
   return d;
 }
 
@@ -200,41 +200,41 @@ export function newDeployment(
  * Advanced-mode Pages Functions: the deployment's `_worker.js` runs as a Worker (with `env.ASSETS`
  * serving its static files). One that does not start fails the deployment at its deploy stage.
  */
-export async function startFunctions(core: AccountModel, d: DeploymentRecord): Promise<void> {
+export async function startFunctions(account: AccountModel, d: DeploymentRecord): Promise<void> {
   try {
-    await core.syncRuntime();
+    await account.syncRuntime();
   } catch (err) {
     d.failAt = 'deploy';
     d.failMessage = `Error: Failed to publish your Function. ${err instanceof Error ? err.message : String(err)}`;
-    core.persist();
+    account.persist();
   }
 }
 
 /** A project's deployments, newest first; `environment` narrows to production or preview. */
-export function listDeployments(core: AccountModel, project: string, environment?: string | null): DeploymentRecord[] {
-  return core.store.data.deployments
+export function listDeployments(account: AccountModel, project: string, environment?: string | null): DeploymentRecord[] {
+  return account.store.data.deployments
     .filter((d) => d.project_name === project && (!environment || d.environment === environment))
     .sort((a, b) => b.createdAtMs - a.createdAtMs);
 }
 
 /** A project's deployment by id or short id, as the API's `{deployment_id}` and the pages.dev label accept. */
-export function findDeployment(core: AccountModel, project: string, idOrShortId: string): DeploymentRecord | undefined {
-  return core.store.data.deployments.find((d) => d.project_name === project && (d.id === idOrShortId || d.short_id === idOrShortId));
+export function findDeployment(account: AccountModel, project: string, idOrShortId: string): DeploymentRecord | undefined {
+  return account.store.data.deployments.find((d) => d.project_name === project && (d.id === idOrShortId || d.short_id === idOrShortId));
 }
 
 /** The deployment a `<short id>.<project>.pages.dev` label names. */
-export function findDeploymentByShortId(core: AccountModel, project: string, shortId: string): DeploymentRecord | undefined {
-  return core.store.data.deployments.find((d) => d.project_name === project && d.short_id === shortId);
+export function findDeploymentByShortId(account: AccountModel, project: string, shortId: string): DeploymentRecord | undefined {
+  return account.store.data.deployments.find((d) => d.project_name === project && d.short_id === shortId);
 }
 
-export function findDeploymentById(core: AccountModel, id: string): DeploymentRecord | undefined {
-  return core.store.data.deployments.find((d) => d.id === id);
+export function findDeploymentById(account: AccountModel, id: string): DeploymentRecord | undefined {
+  return account.store.data.deployments.find((d) => d.id === id);
 }
 
 /** Deletes the deployment (and any rollback to it); its Functions stop with it. */
-export async function removeDeployment(core: AccountModel, p: ProjectRecord, d: DeploymentRecord): Promise<void> {
-  core.store.data.deployments = core.store.data.deployments.filter((x) => x !== d);
+export async function removeDeployment(account: AccountModel, p: ProjectRecord, d: DeploymentRecord): Promise<void> {
+  account.store.data.deployments = account.store.data.deployments.filter((x) => x !== d);
   delete p.rollbacks[d.id];
-  core.persist();
-  if (d.specialFiles?.['_worker.js']) await core.syncRuntime();
+  account.persist();
+  if (d.specialFiles?.['_worker.js']) await account.syncRuntime();
 }

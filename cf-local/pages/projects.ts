@@ -21,23 +21,23 @@ function defaultConfigs(): Project['deployment_configs'] {
   return { preview: { ...env }, production: { ...env } };
 }
 
-export function projectView(core: AccountModel, p: ProjectRecord): Project {
-  const deployments = core.store.data.deployments.filter((d) => d.project_name === p.name).sort((a, b) => b.createdAtMs - a.createdAtMs);
+export function projectView(account: AccountModel, p: ProjectRecord): Project {
+  const deployments = account.store.data.deployments.filter((d) => d.project_name === p.name).sort((a, b) => b.createdAtMs - a.createdAtMs);
   const latest = deployments[0];
-  const canonical = productionDeployment(core, p);
+  const canonical = productionDeployment(account, p);
   const view: Project = {
     id: p.id,
     name: p.name,
     created_on: p.created_on,
     production_branch: p.production_branch,
     subdomain: p.subdomain,
-    domains: [p.subdomain, ...projectDomains(core, p.name).map((d) => d.name)],
+    domains: [p.subdomain, ...projectDomains(account, p.name).map((d) => d.name)],
     build_config: p.build_config,
     deployment_configs: p.deployment_configs,
     framework: p.framework,
     framework_version: p.framework_version,
-    latest_deployment: latest ? deploymentView(core, latest) : null,
-    canonical_deployment: canonical ? deploymentView(core, canonical) : null,
+    latest_deployment: latest ? deploymentView(account, latest) : null,
+    canonical_deployment: canonical ? deploymentView(account, canonical) : null,
     preview_script_name: `pages-worker--${p.id.slice(0, 7)}-preview`,
     production_script_name: `pages-worker--${p.id.slice(0, 7)}-production`,
     uses_functions: false,
@@ -47,18 +47,18 @@ export function projectView(core: AccountModel, p: ProjectRecord): Project {
 }
 
 export function createProject(
-  core: AccountModel,
+  account: AccountModel,
   input: { name: string; production_branch?: string; build_config?: Partial<ProjectRecord['build_config']>; source?: ProjectRecord['source']; deployment_configs?: unknown },
 ): ProjectRecord {
   const name = String(input.name ?? '');
   // Names: lowercase letters, digits and hyphens, starting with a letter or digit, at most 58 characters.
   if (!/^[a-z0-9][a-z0-9-]{0,57}$/.test(name)) throw Errors.pagesInvalidProjectName();
-  if (core.store.data.projects.some((p) => p.name === name)) throw Errors.pagesProjectExists();
+  if (account.store.data.projects.some((p) => p.name === name)) throw Errors.pagesProjectExists();
   const production_branch = input.production_branch || input.source?.config?.production_branch || 'main';
   const rec: ProjectRecord = {
     id: randomUUID(),
     name,
-    created_on: core.isoNow(),
+    created_on: account.isoNow(),
     production_branch,
     subdomain: projectHost(name),
     build_config: {
@@ -95,26 +95,26 @@ export function createProject(
       },
     };
   }
-  core.store.data.projects.push(rec);
-  core.persist();
+  account.store.data.projects.push(rec);
+  account.persist();
   return rec;
 }
 
-export function listProjects(core: AccountModel): readonly ProjectRecord[] {
-  return core.store.data.projects;
+export function listProjects(account: AccountModel): readonly ProjectRecord[] {
+  return account.store.data.projects;
 }
 
-/** The project by name, or undefined (`core.project` is the API's 404-throwing lookup). */
-export function findProject(core: AccountModel, name: string): ProjectRecord | undefined {
-  return core.store.data.projects.find((p) => p.name === name);
+/** The project by name, or undefined (`account.project` is the API's 404-throwing lookup). */
+export function findProject(account: AccountModel, name: string): ProjectRecord | undefined {
+  return account.store.data.projects.find((p) => p.name === name);
 }
 
 /** Deletes the project with its deployments and custom domains, and stops its Functions. */
-export async function removeProject(core: AccountModel, p: ProjectRecord): Promise<void> {
-  const d = core.store.data;
+export async function removeProject(account: AccountModel, p: ProjectRecord): Promise<void> {
+  const d = account.store.data;
   d.projects = d.projects.filter((x) => x !== p);
   d.deployments = d.deployments.filter((x) => x.project_name !== p.name);
   d.domains = d.domains.filter((x) => x.project_name !== p.name);
-  core.persist();
-  await core.syncRuntime();
+  account.persist();
+  await account.syncRuntime();
 }

@@ -22,7 +22,7 @@ export interface WorkerDeployment {
 }
 
 /** Puts the script and points its route patterns on the default zone at it (an existing route is taken over). */
-export async function deployLocalWorker(core: AccountModel, w: WorkerDeployment): Promise<{ name: string; routes: string[] }> {
+export async function deployLocalWorker(account: AccountModel, w: WorkerDeployment): Promise<{ name: string; routes: string[] }> {
   let modules: ScriptModule[];
   if (w.scriptPath) {
     const name = path.basename(w.scriptPath);
@@ -41,11 +41,11 @@ export async function deployLocalWorker(core: AccountModel, w: WorkerDeployment)
     compatibility_date: w.compatibilityDate ?? '2025-01-01',
     compatibility_flags: w.compatibilityFlags ?? [],
   };
-  await putScript(core, w.name, meta, modules);
+  await putScript(account, w.name, meta, modules);
   for (const pattern of w.routes ?? []) {
-    const existing = listRoutes(core, { zoneId: LOCAL_ZONE_ID }).find((r) => r.pattern === pattern);
-    if (existing) updateRoute(core, existing, { script: w.name });
-    else addRoute(core, LOCAL_ZONE_ID, pattern, w.name);
+    const existing = listRoutes(account, { zoneId: LOCAL_ZONE_ID }).find((r) => r.pattern === pattern);
+    if (existing) updateRoute(account, existing, { script: w.name });
+    else addRoute(account, LOCAL_ZONE_ID, pattern, w.name);
   }
   return { name: w.name, routes: w.routes ?? [] };
 }

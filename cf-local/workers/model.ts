@@ -35,7 +35,7 @@ export function moduleType(contentType: string, name: string): ScriptModule['typ
 }
 
 /** Store (or replace) a script and run it; the previous version stays if the new one fails to start. */
-export async function putScript(core: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
+export async function putScript(account: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
   if (!/^[a-z0-9]([a-z0-9_-]{0,62})$/.test(name)) throw Errors.workerValidation(`Invalid Worker name "${name}": use lowercase letters, digits, - and _.`);
   const main = meta.main_module ?? meta.body_part;
   if (!main) throw Errors.workerValidation('metadata.main_module is required (ES module Workers).');
@@ -45,11 +45,11 @@ export async function putScript(core: AccountModel, name: string, meta: UploadMe
   for (const b of bindings) {
     if (b.type === 'kv_namespace') {
       const id = String((b as { namespace_id?: string }).namespace_id ?? '');
-      if (!findKvNamespace(core, id)) throw Errors.workerValidation(`KV namespace '${id}' is not valid. [code: 10041]`);
+      if (!findKvNamespace(account, id)) throw Errors.workerValidation(`KV namespace '${id}' is not valid. [code: 10041]`);
     }
   }
-  const now = core.isoNow();
-  const existing = findScript(core, name);
+  const now = account.isoNow();
+  const existing = findScript(account, name);
   const rec: ScriptRecord = {
     id: name,
     created_on: existing?.created_on ?? now,
@@ -62,72 +62,72 @@ export async function putScript(core: AccountModel, name: string, meta: UploadMe
     compatibility_flags: meta.compatibility_flags ?? [],
     usage_model: meta.usage_model ?? 'standard',
   };
-  const before = core.store.data.scripts;
-  core.store.data.scripts = [...before.filter((s) => s.id !== name), rec];
+  const before = account.store.data.scripts;
+  account.store.data.scripts = [...before.filter((s) => s.id !== name), rec];
   try {
-    await core.syncRuntime();
+    await account.syncRuntime();
   } catch (err) {
-    core.store.data.scripts = before;
+    account.store.data.scripts = before;
     throw err;
   }
-  core.persist();
+  account.persist();
   return rec;
 }
 
-export function addRoute(core: AccountModel, zoneId: string, pattern: string, script?: string): RouteRecord {
+export function addRoute(account: AccountModel, zoneId: string, pattern: string, script?: string): RouteRecord {
   if (!pattern || /\s/.test(pattern)) throw new CfApiError(400, { code: 10022, message: 'Invalid route pattern.' });
-  if (core.store.data.routes.some((r) => r.zoneId === zoneId && r.pattern === pattern)) throw Errors.workerRouteExists();
+  if (account.store.data.routes.some((r) => r.zoneId === zoneId && r.pattern === pattern)) throw Errors.workerRouteExists();
   const rec: RouteRecord = { id: hexId(), zoneId, pattern, ...(script ? { script } : {}) };
-  core.store.data.routes.push(rec);
-  core.persist();
+  account.store.data.routes.push(rec);
+  account.persist();
   return rec;
 }
 
-export function listScripts(core: AccountModel): readonly ScriptRecord[] {
-  return core.store.data.scripts;
+export function listScripts(account: AccountModel): readonly ScriptRecord[] {
+  return account.store.data.scripts;
 }
 
-export function findScript(core: AccountModel, name: string): ScriptRecord | undefined {
-  return core.store.data.scripts.find((s) => s.id === name);
+export function findScript(account: AccountModel, name: string): ScriptRecord | undefined {
+  return account.store.data.scripts.find((s) => s.id === name);
 }
 
 /** Forgets the script and stops running it; its routes stay (the edge skips a route whose script is not running). */
-export async function removeScript(core: AccountModel, name: string): Promise<void> {
-  core.store.data.scripts = core.store.data.scripts.filter((s) => s.id !== name);
-  await core.syncRuntime();
-  core.persist();
+export async function removeScript(account: AccountModel, name: string): Promise<void> {
+  account.store.data.scripts = account.store.data.scripts.filter((s) => s.id !== name);
+  await account.syncRuntime();
+  account.persist();
 }
 
 /** Routes of a zone, or (with `script`) of one script across zones. */
-export function listRoutes(core: AccountModel, by: { zoneId?: string; script?: string }): RouteRecord[] {
-  return core.store.data.routes.filter((r) => (by.zoneId === undefined || r.zoneId === by.zoneId) && (by.script === undefined || r.script === by.script));
+export function listRoutes(account: AccountModel, by: { zoneId?: string; script?: string }): RouteRecord[] {
+  return account.store.data.routes.filter((r) => (by.zoneId === undefined || r.zoneId === by.zoneId) && (by.script === undefined || r.script === by.script));
 }
 
-export function findRoute(core: AccountModel, zoneId: string, routeId: string): RouteRecord | undefined {
-  return core.store.data.routes.find((r) => r.zoneId === zoneId && r.id === routeId);
+export function findRoute(account: AccountModel, zoneId: string, routeId: string): RouteRecord | undefined {
+  return account.store.data.routes.find((r) => r.zoneId === zoneId && r.id === routeId);
 }
 
-export function updateRoute(core: AccountModel, r: RouteRecord, patch: { pattern?: string; script?: string }): RouteRecord {
+export function updateRoute(account: AccountModel, r: RouteRecord, patch: { pattern?: string; script?: string }): RouteRecord {
   if (patch.pattern) r.pattern = patch.pattern;
   if (patch.script !== undefined) r.script = patch.script || undefined;
-  core.persist();
+  account.persist();
   return r;
 }
 
-export function removeRoute(core: AccountModel, r: RouteRecord): void {
-  core.store.data.routes = core.store.data.routes.filter((x) => x !== r);
-  core.persist();
+export function removeRoute(account: AccountModel, r: RouteRecord): void {
+  account.store.data.routes = account.store.data.routes.filter((x) => x !== r);
+  account.persist();
 }
 
 /**
  * wrangler deploy's PUT of a script's routes: the script's old routes go, and so does any other
  * route on one of the new patterns (a pattern belongs to one script).
  */
-export function replaceScriptRoutes(core: AccountModel, script: string, wanted: Array<{ pattern: string; zoneId: string }>): RouteRecord[] {
-  const d = core.store.data;
+export function replaceScriptRoutes(account: AccountModel, script: string, wanted: Array<{ pattern: string; zoneId: string }>): RouteRecord[] {
+  const d = account.store.data;
   d.routes = d.routes.filter((r) => r.script !== script && !wanted.some((x) => x.pattern === r.pattern && x.zoneId === r.zoneId));
   const added = wanted.map((x) => ({ id: hexId(), zoneId: x.zoneId, pattern: x.pattern, script }));
   d.routes.push(...added);
-  core.persist();
+  account.persist();
   return added;
 }
