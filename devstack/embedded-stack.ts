@@ -2,10 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
 import { stateDir } from './paths.ts';
-import { startCloudflareWithRouter } from './stack.ts';
+import { startStack } from './stack.ts';
 import { spawnWorker, type WorkerTarget } from './worker-process.ts';
 import { EMBEDDED_PAGES_PROJECT, readOrCreateSecret, removeStackInfo, stackPaths, writePrivateFile, writeStackInfo, type StackInfo } from './stack-file.ts';
-import { startTemporalDevServer } from './temporal-dev-server.ts';
 
 /** Options of {@link startEmbeddedStack}. */
 export interface EmbeddedStackOptions {
@@ -35,83 +34,73 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
   const signalHandlersBefore = new Map<string, Function[]>(STOP_SIGNALS.map((s) => [s, process.listeners(s)]));
   const paths = stackPaths();
   mkdirSync(paths.logs, { recursive: true });
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) {
-      try {
-        await stop();
-      } catch (err) {
-        log(`stack: stopping a component failed: ${(err as Error).message}`);
-      }
-    }
-    stops.length = 0;
-  };
-  try {
-    const temporal = await startTemporalDevServer({ log });
-    stops.push(() => temporal.stop());
-
-    let cloudflare: StackInfo['cloudflare'] = null;
-    let workerCloudflare: WorkerTarget['cloudflare'];
-    if (options.cloudflareTarget === 'local') {
-      const local = await startCloudflareWithRouter({
-        stateDir: paths.cfLocalState,
-        // The deploy uploads to an existing project; a fresh local Cloudflare has none.
-        projects: [EMBEDDED_PAGES_PROJECT],
-        router: { adminToken: readOrCreateSecret(paths.routerAdminToken) },
-      });
-      const cf = local.cf;
+  const local = options.cloudflareTarget === 'local';
+  const stack = await startStack(
+    {
+      cloudflare: local
+        ? {
+            stateDir: paths.cfLocalState,
+            // The deploy uploads to an existing project; a fresh local Cloudflare has none.
+            projects: [EMBEDDED_PAGES_PROJECT],
+            router: { adminToken: readOrCreateSecret(paths.routerAdminToken) },
+          }
+        : false,
+      temporal: { log },
+    },
+    async ({ cloudflare: started, temporal, onStop }) => {
       dropSignalHandlersAddedSince(signalHandlersBefore);
-      stops.push(() => cf.stop());
-      writePrivateFile(paths.localToken, `${cf.token}\n`);
-      log(`stack: router deployed (route *.${local.appsDomain}/*)`);
-      cloudflare = {
-        apiBaseUrl: cf.apiBaseUrl,
-        edgeUrl: cf.edgeUrl,
-        controlUrl: cf.controlUrl,
-        accountId: cf.accountId,
-        zoneId: cf.zone.id,
-        zoneName: cf.zone.name,
-        kvNamespaceId: local.kvNamespaceId,
-        appsDomain: local.appsDomain,
+      let cloudflare: StackInfo['cloudflare'] = null;
+      let workerCloudflare: WorkerTarget['cloudflare'];
+      if (started) {
+        const { cf } = started;
+        writePrivateFile(paths.localToken, `${cf.token}\n`);
+        log(`stack: router deployed (route *.${started.appsDomain}/*)`);
+        cloudflare = {
+          apiBaseUrl: cf.apiBaseUrl,
+          edgeUrl: cf.edgeUrl,
+          controlUrl: cf.controlUrl,
+          accountId: cf.accountId,
+          zoneId: cf.zone.id,
+          zoneName: cf.zone.name,
+          kvNamespaceId: started.kvNamespaceId,
+          appsDomain: started.appsDomain,
+        };
+        // The app hostnames are not in DNS: the worker's checks connect to the local edge.
+        workerCloudflare = { apiBaseUrl: cf.apiBaseUrl, tokenFile: paths.localToken, edgeConnectTo: started.edgeHost, accountId: cf.accountId, zoneId: cf.zone.id };
+      }
+      const server = temporal!.server;
+      const worker = await spawnWorker({
+        temporalAddress: server.address,
+        namespace: server.namespace,
+        ...(workerCloudflare ? { cloudflare: workerCloudflare } : {}),
+        baseEnv: options.env ?? process.env,
+        logFile: path.join(paths.logs, 'worker.log'),
+      });
+      onStop(() => worker.stop());
+      const info: StackInfo = {
+        schema: 1,
+        pid: process.pid,
+        mode: options.mode,
+        cloudflareTarget: options.cloudflareTarget,
+        startedAt: new Date().toISOString(),
+        temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, pid: server.pid },
+        cloudflare,
+        worker: { pid: worker.pid, taskQueue: TASK_QUEUE },
+        logDir: paths.logs,
       };
-      // The app hostnames are not in DNS: the worker's checks connect to the local edge.
-      workerCloudflare = { apiBaseUrl: cf.apiBaseUrl, tokenFile: paths.localToken, edgeConnectTo: local.edgeHost, accountId: cf.accountId, zoneId: cf.zone.id };
-    }
-
-    const worker = await spawnWorker({
-      temporalAddress: temporal.address,
-      namespace: temporal.namespace,
-      ...(workerCloudflare ? { cloudflare: workerCloudflare } : {}),
-      baseEnv: options.env ?? process.env,
-      logFile: path.join(paths.logs, 'worker.log'),
-    });
-    const workerExited = worker.exited.then((code) => (typeof code === 'number' ? code : null));
-    stops.push(() => worker.stop());
-
-    const info: StackInfo = {
-      schema: 1,
-      pid: process.pid,
-      mode: options.mode,
-      cloudflareTarget: options.cloudflareTarget,
-      startedAt: new Date().toISOString(),
-      temporal: { address: temporal.address, namespace: temporal.namespace, uiUrl: temporal.uiUrl, pid: temporal.pid },
-      cloudflare,
-      worker: { pid: worker.pid, taskQueue: TASK_QUEUE },
-      logDir: paths.logs,
-    };
-    writeStackInfo(info);
-    return {
-      info,
-      workerExited,
-      async stop() {
-        removeStackInfo(stateDir(), process.pid);
-        await stopAll();
-      },
-    };
-  } catch (err) {
-    await stopAll();
-    throw err;
-  }
+      writeStackInfo(info);
+      return { info, workerExited: worker.exited.then((code) => (typeof code === 'number' ? code : null)) };
+    },
+    (err) => log(`stack: stopping a component failed: ${err.message}`),
+  );
+  return {
+    info: stack.info,
+    workerExited: stack.workerExited,
+    async stop() {
+      removeStackInfo(stateDir(), process.pid);
+      await stack.stop();
+    },
+  };
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;

@@ -1,7 +1,8 @@
-// The pieces every local stack is made of — the CLI's embedded stack, the integration tests'
-// (worker/local-stack.ts), the fault suite's and the bench's (faults/harness.ts): the local
-// Cloudflare seeded and with the router deployed, and a Temporal dev server with a client.
-// Each caller adds only what it alone needs (stack file, temp dir, edge proxy, worker kind).
+// The one starter of every local stack — the CLI's embedded stack (devstack/embedded-stack.ts),
+// the integration tests' (worker/local-stack.ts), the fault suite's and the bench's
+// (faults/harness.ts): the local Cloudflare seeded and with the router deployed, a Temporal dev
+// server with a client, and whatever the caller adds (stack file, edge proxy, a worker of its
+// kind), all stopped newest first by one stop(), also when starting fails halfway.
 import { Client, Connection } from '@temporalio/client';
 import { startLocalCloudflare, type LocalCloudflare, type LocalCloudflareOptions } from '../cf-local/index.ts';
 import { deployRouter, KV_NAMESPACE_TITLE, provisioningClient } from '../router-worker/provision.ts';
@@ -81,6 +82,62 @@ export async function startTemporal(options: DevServerOptions): Promise<Temporal
     };
   } catch (err) {
     await server.stop();
+    throw err;
+  }
+}
+
+/** Options of {@link startStack}. */
+export interface StackOptions {
+  /** The local Cloudflare with the router; `false` when the worker talks to the real API. */
+  cloudflare: CloudflareStackOptions | false;
+  /** The Temporal dev server; `false` for a stack that only needs Cloudflare. */
+  temporal: DevServerOptions | false;
+}
+
+/** What {@link startStack} started, handed to the caller's `extend` step. */
+export interface StackParts {
+  cloudflare: CloudflareStack | undefined;
+  temporal: TemporalStack | undefined;
+  /** Registers how to stop something the caller started; stops run newest first. */
+  onStop(stop: () => Promise<unknown>): void;
+}
+
+/** A running stack: its parts, what the caller added, and one stop for all of it. */
+export type Stack<Extra> = StackParts & Extra & { stop(): Promise<void> };
+
+/**
+ * Starts the local Cloudflare (unless `cloudflare: false`), then Temporal (unless `false`), then
+ * the caller's `extend` (a worker, an edge proxy, the stack file). Whatever fails, everything
+ * already started is stopped before the error is rethrown; a failing stop does not keep the
+ * others from stopping (`onStopError` hears of it).
+ */
+export async function startStack<Extra extends object = object>(
+  options: StackOptions,
+  extend: (parts: StackParts) => Promise<Extra> = async () => ({}) as Extra,
+  onStopError: (err: Error) => void = () => undefined,
+): Promise<Stack<Extra>> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) {
+      try {
+        await s();
+      } catch (err) {
+        onStopError(err as Error);
+      }
+    }
+    stops.length = 0;
+  };
+  const onStop = (s: () => Promise<unknown>) => void stops.push(s);
+  try {
+    const cloudflare = options.cloudflare ? await startCloudflareWithRouter(options.cloudflare) : undefined;
+    if (cloudflare) onStop(() => cloudflare.cf.stop());
+    const temporal = options.temporal ? await startTemporal(options.temporal) : undefined;
+    if (temporal) onStop(() => temporal.stop());
+    const parts: StackParts = { cloudflare, temporal, onStop };
+    const extra = await extend(parts);
+    return { ...parts, ...extra, stop };
+  } catch (err) {
+    await stop();
     throw err;
   }
 }

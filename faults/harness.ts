@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
 import { KV_NAMESPACE_TITLE } from '../router-worker/provision.ts';
-import { startCloudflareWithRouter, startTemporal, type TemporalStack } from '../devstack/stack.ts';
+import { startStack } from '../devstack/stack.ts';
 import type { RunningDevServer } from '../devstack/temporal-dev-server.ts';
 import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from '../devstack/worker-process.ts';
 import { startEdgeProxy, type EdgeProxy } from './edge-proxy.ts';
@@ -83,56 +83,39 @@ const UNTHROTTLED_WORKER_ENV = {
 /** Short delays: builds of 5 × 30 ms stages, domains active after 150 ms. */
 export const FAST_TIMING = { buildStepMs: 30, directUploadStepMs: 20, domainActivationMs: 150 } as const;
 
-/**
- * The product default (2 activities/s per task queue) keeps a fleet inside Cloudflare's API
- * budget; the fault suite is about outcomes, so it lifts it unless a test sets its own.
- */
-const UNTHROTTLED = {
-  NEXTDEPLOY_MAX_ACTIVITIES_PER_SECOND: 'off',
-  NEXTDEPLOY_MAX_TASK_QUEUE_ACTIVITIES_PER_SECOND: 'off',
-  NEXTDEPLOY_CLOUDFLARE_CALLS_PER_SECOND: '100000',
-  NEXTDEPLOY_CLOUDFLARE_CALL_BURST: '100000',
-} as const;
-
 export async function startFaultStack(options: FaultStackOptions = {}): Promise<FaultStack> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nextdeploy-faults-'));
   mkdirSync(path.join(dir, 'logs'), { recursive: true });
   const token = `cfl_faulttoken_${randomBytes(18).toString('hex')}`;
   const tokenFile = path.join(dir, 'cf-token');
   writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch(() => undefined);
-    stops.length = 0;
-  };
   try {
     const adminToken = randomBytes(24).toString('base64url');
-    const { cf, kvNamespaceId } = await startCloudflareWithRouter({
-      token,
-      timing: { ...FAST_TIMING, ...options.timing },
-      rateLimit: options.rateLimit ?? { requests: 1_000_000, windowMs: 300_000 },
-      ...(options.tokens ? { tokens: options.tokens } : {}),
-      projects: [FAULT_PROJECT, ...(options.projects ?? [])],
-      router: { adminToken },
-    });
-    stops.push(() => cf.stop());
-
-    const edge = await startEdgeProxy(cf.edgeUrl);
-    stops.push(() => edge.stop());
-
-    let temporalStack: TemporalStack | undefined;
-    if (options.temporal ?? true) {
-      temporalStack = await startTemporal({ dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined });
-      stops.push(() => temporalStack!.stop());
-    }
-    const temporal = temporalStack?.server;
-    const client = temporalStack?.client;
-
     const workers: WorkerProcess[] = [];
-    stops.push(async () => {
-      await Promise.all(workers.map((w) => w.stop()));
-    });
-    const stack: FaultStack = {
+    const stack = await startStack(
+      {
+        cloudflare: {
+          token,
+          timing: { ...FAST_TIMING, ...options.timing },
+          rateLimit: options.rateLimit ?? { requests: 1_000_000, windowMs: 300_000 },
+          ...(options.tokens ? { tokens: options.tokens } : {}),
+          projects: [FAULT_PROJECT, ...(options.projects ?? [])],
+          router: { adminToken },
+        },
+        temporal: (options.temporal ?? true) ? { dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined } : false,
+      },
+      async ({ cloudflare, onStop }) => {
+        const edge = await startEdgeProxy(cloudflare!.cf.edgeUrl);
+        onStop(() => edge.stop());
+        onStop(() => Promise.all(workers.map((w) => w.stop())));
+        return { edge };
+      },
+    );
+    const { cf, kvNamespaceId } = stack.cloudflare!;
+    const { edge } = stack;
+    const temporal = stack.temporal?.server;
+    const client = stack.temporal?.client;
+    return {
       cf,
       temporal,
       client() {
@@ -163,15 +146,13 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
         return worker;
       },
       async stop() {
-        await stopAll();
+        await stack.stop();
         // NEXTDEPLOY_FAULTS_KEEP=1 keeps worker and Temporal logs for a post-mortem.
         if (process.env.NEXTDEPLOY_FAULTS_KEEP === '1') process.stderr.write(`fault stack: kept ${dir}\n`);
         else rmSync(dir, { recursive: true, force: true });
       },
     };
-    return stack;
   } catch (err) {
-    await stopAll();
     rmSync(dir, { recursive: true, force: true });
     throw err;
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
-import { startCloudflareWithRouter, startTemporal } from '../devstack/stack.ts';
+import { startStack } from '../devstack/stack.ts';
 import type { RunningDevServer } from '../devstack/temporal-dev-server.ts';
 import { createCloudflareClient } from '../activities/cloudflare.ts';
 import { createNextdeployWorker } from './create-worker.ts';
@@ -43,49 +43,46 @@ export interface LocalDeployStackOptions {
 
 /** Starts the local Cloudflare with the router, a Temporal dev server and (by default) an in-process worker. */
 export async function startLocalDeployStack(options: LocalDeployStackOptions = {}): Promise<LocalDeployStack> {
-  const { cf, edgeHost } = await startCloudflareWithRouter({
-    projects: options.projects ?? ['demo'],
-    kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID,
-    // Fresh reads: a flip shows at the next request (real KV takes up to 60 s).
-    router: options.router === false ? false : { adminToken: randomBytes(24).toString('base64url'), isolateCacheMs: 0 },
-    ...(options.cloudflare ?? {}),
-  });
-  const stops: (() => Promise<unknown>)[] = [() => cf.stop()];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
-  };
-  try {
-    const temporalStack = await startTemporal({ dbFilename: false, log: () => {} });
-    stops.push(() => temporalStack.stop());
-    const { server: temporal, client } = temporalStack;
-    const nativeConnection = await NativeConnection.connect({ address: temporal.address });
-    stops.push(() => nativeConnection.close());
-    const taskQueue = options.taskQueue ?? 'nextdeploy';
-    if (options.worker === false) {
-      return { cf, temporal, client, worker: undefined, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };
-    }
-    const worker = await createNextdeployWorker({
-      connection: nativeConnection,
-      namespace: temporal.namespace,
-      taskQueue,
-      activities: {
-        cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }),
-        accountId: cf.accountId,
-        zoneId: cf.zone.id,
-        edgeConnectTo: edgeHost,
+  const taskQueue = options.taskQueue ?? 'nextdeploy';
+  const stack = await startStack(
+    {
+      cloudflare: {
+        projects: options.projects ?? ['demo'],
+        kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID,
+        // Fresh reads: a flip shows at the next request (real KV takes up to 60 s).
+        router: options.router === false ? false : { adminToken: randomBytes(24).toString('base64url'), isolateCacheMs: 0 },
+        ...(options.cloudflare ?? {}),
       },
-      // The local API has the real rate limit's budget to itself; tests need no throttle.
-      maxActivitiesPerSecond: 100,
-      maxTaskQueueActivitiesPerSecond: 100,
-    });
-    const running = worker.run();
-    stops.push(async () => {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
-      await running;
-    });
-    return { cf, temporal, client, worker, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+      temporal: { dbFilename: false, log: () => {} },
+    },
+    async ({ cloudflare, temporal, onStop }) => {
+      const { cf, edgeHost } = cloudflare!;
+      if (options.worker === false) return { worker: undefined };
+      const connection = await NativeConnection.connect({ address: temporal!.server.address });
+      onStop(() => connection.close());
+      const worker = await createNextdeployWorker({
+        connection,
+        namespace: temporal!.server.namespace,
+        taskQueue,
+        activities: {
+          cloudflare: createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl, timeoutMs: 5_000 }),
+          accountId: cf.accountId,
+          zoneId: cf.zone.id,
+          edgeConnectTo: edgeHost,
+        },
+        // The local API has the real rate limit's budget to itself; tests need no throttle.
+        maxActivitiesPerSecond: 100,
+        maxTaskQueueActivitiesPerSecond: 100,
+      });
+      const running = worker.run();
+      onStop(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+      });
+      return { worker };
+    },
+  );
+  const { cf, edgeHost } = stack.cloudflare!;
+  const { server: temporal, client } = stack.temporal!;
+  return { cf, temporal, client, worker: stack.worker, taskQueue, kvNamespaceId: LOCAL_ROUTES_NAMESPACE_ID, edgeHost, stop: stack.stop };
 }
