@@ -29,9 +29,16 @@ const ID_WHERE = {
 /** The kinds of 32-hex id a deploy names. */
 export type CloudflareIdKind = keyof typeof ID_WHERE;
 
+const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
+
+/** Whether a value (from a config layer not yet validated) is a 32-hex Cloudflare id. */
+export function isCloudflareId(value: unknown): value is string {
+  return typeof value === 'string' && CLOUDFLARE_ID.test(value);
+}
+
 /** A Cloudflare account, zone or KV namespace id: 32 lowercase hex characters, as the API returns them. */
 export function cloudflareIdSchema(kind: CloudflareIdKind) {
-  return z.string().regex(/^[0-9a-f]{32}$/, {
+  return z.string().regex(CLOUDFLARE_ID, {
     error: `must be the 32-hex-character ${kind} (Cloudflare dashboard → ${ID_WHERE[kind]})`,
   });
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isCloudflareId } from '../core/identifiers.ts';
 import { ROUTER_COMPATIBILITY_DATE, ROUTER_SCRIPT_NAME } from './provision.ts';
 
 const ROUTER_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -14,7 +15,7 @@ export const ROUTER_CONFIG_FILE = 'nextdeploy.router.jsonc';
  */
 export function routerWranglerConfig(dir: string, values: { accountId: string; kvNamespaceId: string; zoneId: unknown; baseDomain: unknown }): string {
   const main = path.relative(dir, path.join(ROUTER_DIR, 'src', 'index.ts'));
-  const zoneId = typeof values.zoneId === 'string' && /^[0-9a-f]{32}$/.test(values.zoneId) ? values.zoneId : undefined;
+  const zoneId = isCloudflareId(values.zoneId) ? values.zoneId : undefined;
   const baseDomain = typeof values.baseDomain === 'string' && !values.baseDomain.startsWith('REPLACE') ? values.baseDomain : undefined;
   const config = {
     $schema: path.relative(dir, path.join(PROJECT_ROOT, 'node_modules', 'wrangler', 'config-schema.json')),

@@ -130,15 +130,3 @@ export async function ensureKvNamespace(client: Cloudflare, accountId: string, t
   const created = await client.kv.namespaces.create({ account_id: accountId, title });
   return { id: created.id, created: true };
 }
-
-/** Creates the Pages project (production branch `main`) unless it exists. */
-export async function ensurePagesProject(client: Cloudflare, accountId: string, name: string): Promise<{ created: boolean }> {
-  try {
-    await client.pages.projects.get(name, { account_id: accountId });
-    return { created: false };
-  } catch (err) {
-    if ((err as { status?: number }).status !== 404) throw err;
-  }
-  await client.pages.projects.create({ account_id: accountId, name, production_branch: 'main' });
-  return { created: true };
-}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { LogLevel } from '@temporalio/common';
+import { isCloudflareId } from '../core/identifiers.ts';
 import { TASK_QUEUE } from '../core/workflow-contracts.ts';
 import { DEFAULT_CALL_BUDGET } from '../activities/call-budget.ts';
 import { DEFAULT_RATE_LIMITS } from './create-worker.ts';
@@ -8,7 +9,8 @@ import { DEFAULT_RATE_LIMITS } from './create-worker.ts';
 /** Default Prometheus port when metrics are asked for (the OpenTelemetry/Prometheus convention). */
 export const DEFAULT_METRICS_PORT = 9464;
 
-const hex32 = (name: string) => z.string().regex(/^[0-9a-f]{32}$/, { error: `${name} must be 32 hex digits` });
+// The env var's name leads the message: the worker's log line names what to fix.
+const hex32 = (name: string) => z.string().refine(isCloudflareId, { error: `${name} must be 32 hex digits` });
 
 /** An activities-per-second limit: a number > 0, or `off` for none (null). */
 const rateLimit = (name: string, fallback: number) => {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readApiToken } from '../../core/api-token.ts';
+import { isCloudflareId } from '../../core/identifiers.ts';
 import { CONFIG_FILE_NAME, envOverrides, mergeLayers, timeoutsSchema } from '../../core/config.ts';
 import { stateDir } from '../../devstack/paths.ts';
 import { readOrCreateSecret, stackPaths } from '../../devstack/stack-file.ts';
@@ -87,7 +88,7 @@ export const initCommand = defineCommand({
     const file = hasFile ? readJsonFile(configFile) : {};
     const layers = mergeLayers(file, envOverrides(io.env).raw);
     const accountId = typeof layers.accountId === 'string' ? layers.accountId : undefined;
-    if (!accountId || !/^[0-9a-f]{32}$/.test(accountId)) {
+    if (!isCloudflareId(accountId)) {
       throw new CliError([`accountId: ${accountId ? 'must be the 32-hex-character account id' : 'missing'} (set it in ${path.basename(configFile)} or with CLOUDFLARE_ACCOUNT_ID)`]);
     }
     const apiBaseUrl = typeof layers.apiBaseUrl === 'string' ? layers.apiBaseUrl : undefined;
@@ -128,7 +129,7 @@ export const initCommand = defineCommand({
 
     let router: Awaited<ReturnType<typeof deployRouter>> | undefined;
     if (flags.deployRouter) {
-      const zoneId = typeof layers.zoneId === 'string' && /^[0-9a-f]{32}$/.test(layers.zoneId) ? layers.zoneId : undefined;
+      const zoneId = isCloudflareId(layers.zoneId) ? layers.zoneId : undefined;
       const baseDomain = typeof layers.baseDomain === 'string' && !layers.baseDomain.startsWith('REPLACE') ? layers.baseDomain : undefined;
       if (!zoneId || !baseDomain) throw new CliError([`--deploy-router needs zoneId and baseDomain; fill them in ${path.basename(configFile)} and run init again`]);
       try {
