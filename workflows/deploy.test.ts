@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
+import { startWorkflowTestEnvironment } from './test-environment.ts';
 import type { DeployInput } from '../core/deploy-input.ts';
 import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
 import { DEPLOY_WORKFLOW_TYPE, deployWorkflowId, progressQuery, rollbackSignal, type DeployProgress } from '../core/workflow-contracts.ts';
@@ -13,22 +12,16 @@ import type { NextdeployActivities } from '../activities/types.ts';
 import { createFakeActivities, createGate, sampleDeployInput, type FakeBehaviour } from './fake-activities.ts';
 import type { deployWorkflow } from './deploy.ts';
 
-const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 let counter = 0;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnvironment(), bundleWorkflowCode({ workflowsPath, logger: quietLogger() })]);
+  ({ env, workflowBundle } = await startWorkflowTestEnvironment());
 });
 afterAll(async () => {
   await env?.teardown();
 });
-
-function quietLogger() {
-  const noop = () => {};
-  return { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-}
 
 /** Runs one workflow on a fresh worker with the fakes; `during` gets the handle while it runs. */
 async function run(

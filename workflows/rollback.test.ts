@@ -1,10 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createTimeSkippingEnvironment } from '../devstack/time-skipping.ts';
+import { startWorkflowTestEnvironment } from './test-environment.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { ROLLBACK_WORKFLOW_TYPE } from '../core/workflow-contracts.ts';
 import { createFakeActivities } from './fake-activities.ts';
@@ -12,22 +11,16 @@ import type { rollbackWorkflow } from './rollback.ts';
 
 // The manual rollback workflow on a time-skipping server with the fake activities (the deploy's
 // own tests are in deploy.test.ts).
-const workflowsPath = fileURLToPath(new URL('./index.ts', import.meta.url));
 let env: TestWorkflowEnvironment;
 let workflowBundle: WorkflowBundleWithSourceMap;
 let counter = 0;
 
 beforeAll(async () => {
-  [env, workflowBundle] = await Promise.all([createTimeSkippingEnvironment(), bundleWorkflowCode({ workflowsPath, logger: quietLogger() })]);
+  ({ env, workflowBundle } = await startWorkflowTestEnvironment());
 });
 afterAll(async () => {
   await env?.teardown();
 });
-
-function quietLogger() {
-  const noop = () => {};
-  return { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop };
-}
 
 const failureType = (error: unknown) => ((error as WorkflowFailedError).cause as ApplicationFailure).type;
 
