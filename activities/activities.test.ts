@@ -1,5 +1,6 @@
 // The activities against the local Cloudflare over real HTTP (no Temporal: each activity is a
 // plain async function; Temporal-only helpers degrade to no-ops outside an activity).
+import type { PagesSource } from '../core/deploy-input.ts';
 import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -47,7 +48,7 @@ describe('preflight', () => {
 
 describe('the Pages deployment', () => {
   it('uploads only what is missing, creates one deployment per marker, and polls it to success', async () => {
-    const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy app123@v1' };
+    const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source as PagesSource, marker: 'nextdeploy app123@v1' };
     cf.clearMutations();
     const first = await activities.triggerDeployment(args);
     expect(first.reused).toBe(false);
@@ -87,7 +88,7 @@ describe('the Pages deployment', () => {
 
   it('a retried trigger finds its deployment even after more than the scan floor of other deploys to the project', async () => {
     const marker = 'nextdeploy busy@v1';
-    const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker };
+    const args = { accountId: cf.accountId, pagesProject: 'demo', source: input().source as PagesSource, marker };
     const scheduledTimestampMs = Date.now();
     const attempt = (n: number) => new MockActivityEnvironment({ attempt: n, scheduledTimestampMs }).run(activities.triggerDeployment, args) as Promise<TriggeredDeployment>;
     const first = await attempt(1);
@@ -111,7 +112,7 @@ describe('the Pages deployment', () => {
 
   it('reports a failed build as BUILD_FAILED with its stage', async () => {
     cf.failBuilds({ project: 'demo', stage: 'deploy', message: 'boom', count: 1 });
-    const d = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy app123@vfail' });
+    const d = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source as PagesSource, marker: 'nextdeploy app123@vfail' });
     let failure: ApplicationFailure | undefined;
     for (let i = 0; i < 100 && !failure; i += 1) {
       const err = await activities.awaitDeployment({ accountId: cf.accountId, pagesProject: 'demo', deploymentId: d.id }).then(() => undefined, (e: ApplicationFailure) => e);

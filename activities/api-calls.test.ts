@@ -1,5 +1,6 @@
 // How many Cloudflare API calls each step makes: every one counts against the token's 1,200 per
 // 5 minutes, shared by a whole fleet of deploys. Against the local Cloudflare over real HTTP.
+import type { PagesSource } from '../core/deploy-input.ts';
 import { describe, expect, it } from 'vitest';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
@@ -60,7 +61,7 @@ describe('API calls per step (each counts against 1,200 per 5 minutes)', () => {
     const lists = await callsDuring(() => activities.upsertDnsRecord({ zoneId: zone, hostname: 'pages.nextdeploy.test', target: 'demo.pages.dev', proxied: true }));
     expect(lists).toEqual(['dns.records.list']);
     const marker = 'nextdeploy:callapp@paging';
-    const trigger = () => activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker });
+    const trigger = () => activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source as PagesSource, marker });
     await trigger();
     // The retry finds its deployment on the first page, in one request.
     expect(await callsDuring(trigger)).toEqual(['pages.projects.deployments.list']);
@@ -76,7 +77,7 @@ describe('the poll of a build this deploy just started', () => {
         slept.push(ms);
       },
     });
-    const dep = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source, marker: 'nextdeploy pollapp@v1' });
+    const dep = await activities.triggerDeployment({ accountId: cf.accountId, pagesProject: 'demo', source: input().source as PagesSource, marker: 'nextdeploy pollapp@v1' });
     const args = { accountId: cf.accountId, pagesProject: 'demo', deploymentId: dep.id };
     const attempt = (n: number, firstPollAfterMs: number) =>
       callsDuring(() => new MockActivityEnvironment({ attempt: n }).run(polling.awaitDeployment, { ...args, firstPollAfterMs }).catch(() => undefined));

@@ -8,6 +8,7 @@ import { awaitDeployment, triggerDeployment } from './pages.ts';
 import { preflight, type PreflightResult } from './preflight.ts';
 import { planRetention, pruneDeployments, pruneVersions } from './retention.ts';
 import { createWebhookActivities, type DeployNotification } from './webhook.ts';
+import { uploadWorkerVersion } from './workers.ts';
 import { announcePendingVersion, flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
 
 export type { ActivityDeps } from './context.ts';
@@ -29,6 +30,8 @@ export function createActivities(deps: ActivityDeps) {
     triggerDeployment: bound(triggerDeployment),
     /** Fails with STILL_PENDING while building (the retry policy is the poll loop), BUILD_FAILED on failure. */
     awaitDeployment: bound(awaitDeployment),
+    /** The Workers row's trigger: assets, then a new (undeployed) version of the app's Worker. */
+    uploadWorkerVersion: bound(uploadWorkerVersion),
     upsertDnsRecord: bound(upsertDnsRecord),
     restoreDnsRecord: bound(restoreDnsRecord),
     attachCustomDomain: bound(attachCustomDomain),

@@ -1,7 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
 import { NOT_RETRYABLE, RETRYABLE } from '../core/failures.ts';
-import type { DeployInput } from '../core/deploy-input.ts';
+import type { PagesSource } from '../core/deploy-input.ts';
 import type { Ctx } from './context.ts';
 import { attempt, waitBeforeFirstPoll } from './context.ts';
 import { directUpload } from './direct-upload.ts';
@@ -23,7 +23,7 @@ export interface TriggeredDeployment extends DeploymentRef {
 export interface TriggerArgs {
   accountId: string;
   pagesProject: string;
-  source: DeployInput['source'];
+  source: PagesSource;
   /** Tag written into the deployment (commit message) so a retry finds it: `nextdeploy <app>@<version>`. */
   marker: string;
 }

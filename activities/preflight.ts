@@ -81,7 +81,7 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
 
   const held = await ctx.remember(`token permissions in ${input.accountId}`, () => heldPermissionGroups(ctx, input.accountId));
   if (held) {
-    const result = checkToken(held, { source: input.source.type === 'git' ? 'git' : 'direct-upload', dns: input.dns.enabled, customDomain: input.customDomain.enabled });
+    const result = checkToken(held, { source: input.source.type === 'directory' ? 'direct-upload' : input.source.type, dns: input.dns.enabled, customDomain: input.customDomain.enabled });
     if (!result.ok) throw ApplicationFailure.nonRetryable(describeMissing(result).join('\n'), NOT_RETRYABLE.PERMISSION_DENIED);
   }
 
@@ -95,9 +95,12 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
     ctx.log('checks go to a hostname outside the zone', { checksHostname: input.checks.hostname });
   }
 
-  await ctx.remember(`project ${input.accountId}/${input.pagesProject}`, () =>
-    ctx.call(`pages.projects.get ${input.pagesProject}`, () => ctx.cf.pages.projects.get(input.pagesProject, { account_id: input.accountId })),
-  );
+  // A Workers deploy has no Pages project behind it (its Worker may not exist yet either).
+  if (input.source.type !== 'workers') {
+    await ctx.remember(`project ${input.accountId}/${input.pagesProject}`, () =>
+      ctx.call(`pages.projects.get ${input.pagesProject}`, () => ctx.cf.pages.projects.get(input.pagesProject, { account_id: input.accountId })),
+    );
+  }
   const active = await new KvStore(ctx, { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app }).active();
   const dnsRecord = input.dns.enabled ? pickRecord(await recordsAt(ctx, input.zoneId, input.hostname)) : null;
   const domainExisted = input.customDomain.enabled

@@ -14,11 +14,21 @@ describe('pinning targets to the deployment', () => {
         defaultTarget: 'https://proj.pages.dev',
         routes: { '/blog': 'https://proj.pages.dev/blog', '/docs': 'https://docs.proj.pages.dev', '/x': 'https://other.pages.dev/' },
       },
-      'proj',
-      'abc12345',
+      'proj.pages.dev',
+      'abc12345.proj.pages.dev',
     );
     expect(pinned.defaultTarget).toBe('https://abc12345.proj.pages.dev');
     expect(pinned.routes).toEqual({ '/blog': 'https://abc12345.proj.pages.dev/blog', '/docs': 'https://docs.proj.pages.dev', '/x': 'https://other.pages.dev/' });
+  });
+
+  it('pins a Worker alias to the version URL, and leaves other scripts on the subdomain alone', () => {
+    const pinned = pinTargets(
+      { app: 'a', version: 'v1', defaultTarget: 'https://shop.acct.workers.dev', routes: { '/api': 'https://shop.acct.workers.dev/api', '/x': 'https://other.acct.workers.dev' } },
+      'shop.acct.workers.dev',
+      '1a2b3c4d-shop.acct.workers.dev',
+    );
+    expect(pinned.defaultTarget).toBe('https://1a2b3c4d-shop.acct.workers.dev');
+    expect(pinned.routes).toEqual({ '/api': 'https://1a2b3c4d-shop.acct.workers.dev/api', '/x': 'https://other.acct.workers.dev' });
   });
 
   it('serialises equal metadata to the same bytes whatever the route order', () => {

@@ -18,6 +18,12 @@ export interface AnnounceVersionArgs extends KvArgs {
 export interface WriteVersionArgs extends AnnounceVersionArgs {
   pagesProject: string;
   metadata: Metadata;
+  /**
+   * The alias targets name and the version's own host to pin them to. Absent: the Pages pair,
+   * `<project>.pages.dev` → `<short_id>.<project>.pages.dev`. A Worker's is
+   * `<script>.<subdomain>.workers.dev` → its version URL's host.
+   */
+  pin?: { alias: string; host: string };
 }
 
 export interface FlipArgs extends KvArgs {
@@ -50,17 +56,17 @@ export interface ResolveRollbackArgs extends KvArgs {
 }
 
 /**
- * Rewrites targets on the production alias `<project>.pages.dev` to the deployment's own
- * immutable host `<short_id>.<project>.pages.dev`. The alias always serves the newest production
- * build; a pinned record keeps serving this version's bytes after a later deploy, which is what
- * makes a rollback (flipping back to an older record) actually serve the older version.
+ * Rewrites targets on the production alias (`<project>.pages.dev`, or a Worker's
+ * `<script>.<subdomain>.workers.dev`) to the version's own immutable host
+ * (`<short_id>.<project>.pages.dev`, or the Worker version's URL). The alias always serves the
+ * newest build; a pinned record keeps serving this version's bytes after a later deploy, which is
+ * what makes a rollback (flipping back to an older record) actually serve the older version.
  */
-export function pinTargets(metadata: Metadata, project: string, shortId: string): Metadata {
-  const alias = `${project}.pages.dev`;
+export function pinTargets(metadata: Metadata, alias: string, pinnedHost: string): Metadata {
   const pin = (target: string) => {
     const url = new URL(target);
     if (url.hostname.toLowerCase() !== alias) return target;
-    url.hostname = `${shortId}.${alias}`;
+    url.hostname = pinnedHost;
     // URL adds a trailing "/" to a bare origin; keep the author's spelling otherwise.
     return target.endsWith('/') || url.pathname !== '/' ? url.toString() : url.toString().replace(/\/$/, '');
   };
@@ -78,7 +84,8 @@ export function canonicalMetadata(m: Metadata): string {
 /** Step 5: the version's immutable keys (same content: no-op; different: VERSION_CONFLICT) and its list entry. One read, one write. */
 export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promise<{ written: boolean }> {
   const kv = new KvStore(ctx, args);
-  const pinned = pinTargets(args.metadata, args.pagesProject, args.deployment.shortId);
+  const { alias, host } = args.pin ?? { alias: `${args.pagesProject}.pages.dev`, host: `${args.deployment.shortId}.${args.pagesProject}.pages.dev` };
+  const pinned = pinTargets(args.metadata, alias, host);
   const wanted: [string, string][] = [
     [kvKeys.routes(args.app, args.version), canonicalMetadata(pinned)],
     [kvKeys.defaultTarget(args.app, args.version), pinned.defaultTarget],

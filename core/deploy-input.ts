@@ -1,7 +1,7 @@
 // Safe for: worker, workflow (zod only; no I/O)
 import { z } from 'zod';
-import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema } from './identifiers.ts';
-import { appNameSchema, metadataSchema, pagesHostsFor, versionSchema, formatZodIssues } from './metadata.ts';
+import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema, workerScriptSchema, workersSubdomainSchema } from './identifiers.ts';
+import { appNameSchema, metadataSchema, pagesHostsFor, versionSchema, formatZodIssues, workersHostsFor } from './metadata.ts';
 
 /** A sortable UTC version id for `date`: `v2026-11-24-153000`. */
 export function versionFromDate(date: Date): string {
@@ -21,7 +21,21 @@ export const deploySourceSchema = z.discriminatedUnion('type', [
     /** The Pages branch to deploy to (production branch = production alias). */
     branch: z.string().min(1).max(255).default('main'),
   }),
+  z.strictObject({
+    type: z.literal('workers'),
+    /** Absolute path of a Workers build (`build/workers-bundle.ts` writes it) the worker can read. */
+    path: z.string().min(1).refine((p) => p.startsWith('/'), { error: 'source.path must be absolute' }),
+    /** The Worker each version is uploaded to. */
+    script: workerScriptSchema,
+    /** The account's workers.dev subdomain, where the version URLs live (preflight checks it). */
+    subdomain: workersSubdomainSchema,
+  }),
 ]);
+
+/** A source Pages builds or serves (git, or a folder by Direct Upload). */
+export type PagesSource = Exclude<z.infer<typeof deploySourceSchema>, { type: 'workers' }>;
+/** A Workers build uploaded as a new version of a Worker. */
+export type WorkersSource = Extract<z.infer<typeof deploySourceSchema>, { type: 'workers' }>;
 
 /** Synthetic checks through the public hostname. */
 export const checksSchema = z.strictObject({
@@ -127,7 +141,12 @@ export function deployInputSchema(rules: DeployInputRules = {}) {
     },
     deployInputFields
       .transform((input, ctx) => {
-        const allowedHosts = [...pagesHostsFor(input.pagesProject), ...input.extraAllowedHosts];
+        const { source } = input;
+        const allowedHosts = [...(source.type === 'workers' ? workersHostsFor(source.script, source.subdomain) : pagesHostsFor(input.pagesProject)), ...input.extraAllowedHosts];
+        if (source.type === 'workers' && input.customDomain.enabled) {
+          // The router's zone route serves the hostname; a Pages custom domain has no Pages deployment behind it.
+          ctx.addIssue({ code: 'custom', path: ['customDomain', 'enabled'], message: 'a Workers deploy attaches no Pages custom domain: set customDomain.enabled to false' });
+        }
         const parsed = metadataSchema({ allowedHosts }).safeParse(input.metadata);
         if (!parsed.success) {
           for (const line of formatZodIssues(parsed.error, 'metadata')) ctx.addIssue({ code: 'custom', message: line, path: ['metadata'] });

@@ -77,3 +77,19 @@ export function findSecretKeys(raw: unknown, skipTopLevel: readonly string[] = [
   }
   return found;
 }
+
+/**
+ * A Workers script name nextdeploy deploys: a DNS label (it is a label of
+ * `<script>.<subdomain>.workers.dev`) of at most 54 characters, so that a version URL's label
+ * `<8-hex id>-<script>` stays within DNS's 63 (Cloudflare gives longer names no version URLs).
+ */
+export const workerScriptSchema = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,52}[a-z0-9])?$/, {
+    error: 'must be a Worker name of lowercase letters, digits and inner hyphens, at most 54 characters (its version URLs add "<8-hex id>-" to it)',
+  });
+
+/** An account's workers.dev subdomain (the `<subdomain>` of `<script>.<subdomain>.workers.dev`). */
+export const workersSubdomainSchema = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+  error: 'must be the account’s workers.dev subdomain, a DNS label (Cloudflare dashboard → Workers & Pages → Subdomain)',
+});

@@ -37,15 +37,27 @@ export const routePathSchema = z
   });
 
 /**
- * True when `host` is allowed by one of `allowedHosts`: an exact hostname, or `*.suffix` for
- * any subdomain of suffix (not suffix itself).
+ * True when `host` is allowed by one of `allowedHosts`: an exact hostname, `*.suffix` for any
+ * subdomain of suffix (not suffix itself), or `*-rest` for a host whose first label ends in
+ * `-<rest's first label>` (a Worker's version URLs, `<id>-<script>.<subdomain>.workers.dev`,
+ * and no other script's).
  */
 export function hostAllowed(host: string, allowedHosts: readonly string[]): boolean {
   const h = host.toLowerCase();
   return allowedHosts.some((pattern) => {
     const p = pattern.toLowerCase();
-    return p.startsWith('*.') ? h.endsWith(p.slice(1)) && h.length > p.length - 1 : h === p;
+    if (p.startsWith('*.')) return h.endsWith(p.slice(1)) && h.length > p.length - 1;
+    if (p.startsWith('*-')) {
+      const prefix = h.slice(0, h.length - (p.length - 1));
+      return h.endsWith(p.slice(1)) && prefix.length > 0 && !prefix.includes('.');
+    }
+    return h === p;
   });
+}
+
+/** The hosts a Worker serves on workers.dev: `<script>.<subdomain>.workers.dev` and its version URLs. */
+export function workersHostsFor(script: string, subdomain: string): string[] {
+  return [`${script}.${subdomain}.workers.dev`, `*-${script}.${subdomain}.workers.dev`];
 }
 
 /** The hosts a Pages project serves: `<project>.pages.dev` and every `*.<project>.pages.dev`. */

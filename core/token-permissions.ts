@@ -38,7 +38,7 @@ export const STEP_TITLES: Readonly<Record<RunbookStep, string>> = {
 
 /** The options of one deploy that change which calls it makes. */
 export interface DeployPermissionOptions {
-  source: 'git' | 'direct-upload';
+  source: 'git' | 'direct-upload' | 'workers';
   dns: boolean;
   customDomain: boolean;
   /** Also deploy/initialise the router Worker. */
@@ -67,7 +67,16 @@ function stepOperations(options: DeployPermissionOptions): [RunbookStep, string[
     ['preflight', ['user-api-tokens-verify-token', 'zones-0-get', 'workers-kv-namespace-read-key-value-pair']],
     [
       'trigger-deployment',
-      options.source === 'git'
+      options.source === 'workers'
+        ? [
+            'worker-subdomain-get-subdomain',
+            'worker-versions-list-versions',
+            // The first version of a Worker is a script upload; later ones are version uploads.
+            'worker-script-upload-worker-module',
+            'worker-deployments-list-deployments',
+            'worker-versions-upload-version',
+          ]
+        : options.source === 'git'
         ? ['pages-deployment-create-deployment']
         : [
             'pages-project-get-upload-token',
@@ -78,8 +87,9 @@ function stepOperations(options: DeployPermissionOptions): [RunbookStep, string[
             'pages-deployment-create-deployment',
           ],
     ],
-    ['poll-deployment', ['pages-deployment-get-deployment-info']],
   ];
+  // A Worker version is ready once uploaded: nothing to poll.
+  if (options.source !== 'workers') steps.push(['poll-deployment', ['pages-deployment-get-deployment-info']]);
   if (options.dns) {
     steps.push([
       'dns',

@@ -22,6 +22,8 @@ export function holdInStep(stack: FaultStack, step: DeployStepName, app: string,
       return slow('GET', `/accounts/*/storage/kv/namespaces/*/values/${app}*active`);
     case 'trigger':
       return slow('POST', `/accounts/*/pages/projects/${project}/deployments`);
+    case 'upload-version':
+      return slow('POST', '/accounts/*/workers/scripts/*/versions');
     case 'build':
       return slow('GET', `/accounts/*/pages/projects/${project}/deployments/*`);
     case 'dns':

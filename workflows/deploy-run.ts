@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancellationScope, CancelledFailure, workflowInfo } from '@temporalio/workflow';
-import type { DeployInput } from '../core/deploy-input.ts';
+import type { DeployInput, PagesSource, WorkersSource } from '../core/deploy-input.ts';
 import { ROLLBACK_REASONS } from '../core/failures.ts';
 import type { RollbackRequest } from '../core/workflow-contracts.ts';
 import type { DeploymentRef, KvArgs, DomainArgs, PreflightResult, TriggeredDeployment } from '../activities/types.ts';
@@ -19,8 +19,12 @@ export class DeployRun {
   readonly activatedBy: string;
   readonly kv: KvArgs;
   readonly domainArgs: DomainArgs;
-  /** The CNAME target, `<project>.pages.dev`. */
+  /** The CNAME target: `<project>.pages.dev`, or the Worker's `<script>.<subdomain>.workers.dev`. */
   readonly dnsTarget: string;
+  /** The Workers source when this deploy uploads a Worker version (the Workers row), else null. */
+  readonly workers: WorkersSource | null;
+  /** The Pages source when this deploy is a Pages deployment, else null. */
+  readonly pages: PagesSource | null;
   /** The checks' settings with their hostname resolved (the deploy's unless set). */
   readonly checks: ChecksSettings;
   /** Create the record unproxied and proxy it once the certificate is active. */
@@ -54,7 +58,10 @@ export class DeployRun {
     this.activatedBy = `workflow:${workflowInfo().workflowId}`;
     this.kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app };
     this.domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
-    this.dnsTarget = `${input.pagesProject}.pages.dev`;
+    const { source } = input;
+    this.workers = source.type === 'workers' ? source : null;
+    this.pages = source.type === 'workers' ? null : source;
+    this.dnsTarget = this.workers ? `${this.workers.script}.${this.workers.subdomain}.workers.dev` : `${input.pagesProject}.pages.dev`;
     this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname };
     this.proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
   }

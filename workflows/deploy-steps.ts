@@ -36,10 +36,11 @@ const preflight = step({
 // 1. A deployment is harmless until routed: nothing to compensate.
 const trigger = step({
   name: 'trigger',
+  when: (d) => d.pages !== null || 'a Workers deploy: the upload-version step',
   run: (d) =>
     withFailureType(
-      activities.triggerDeployment.executeWithOptions({ ...UPLOAD, summary: `Pages deployment of ${d.input.pagesProject} (${d.input.source.type})` }, [
-        { accountId: d.input.accountId, pagesProject: d.input.pagesProject, source: d.input.source, marker: deploymentMarker(d.app, d.version) },
+      activities.triggerDeployment.executeWithOptions({ ...UPLOAD, summary: `Pages deployment of ${d.input.pagesProject} (${d.pages!.type})` }, [
+        { accountId: d.input.accountId, pagesProject: d.input.pagesProject, source: d.pages!, marker: deploymentMarker(d.app, d.version) },
       ]),
     ),
   describe: (t) => `${t.reused ? 'found' : 'created'} deployment ${t.id} (${t.url})`,
@@ -52,6 +53,7 @@ const trigger = step({
 // 2. Poll until the build succeeds; its retry timers are the durable backoff.
 const build = step({
   name: 'build',
+  when: (d) => d.pages !== null || 'a Worker version is ready once uploaded',
   run: (d) => {
     const { triggered, timing: t } = d;
     return d.untilRollback(() =>
@@ -68,6 +70,23 @@ const build = step({
   },
   describe: (b) => `stage ${b.stage}: success`,
   then: (b, d) => d.progress.update('build', { attempts: b.attempt }),
+});
+
+// 1-2 of the Workers row: assets and a new version of the app's Worker, not deployed: the
+// router sends traffic to its version URL. Harmless until routed, like a Pages deployment.
+const uploadVersion = step({
+  name: 'upload-version',
+  when: (d) => d.workers !== null || 'a Pages deploy: the trigger and build steps',
+  run: (d) =>
+    withFailureType(
+      activities.uploadWorkerVersion.executeWithOptions({ ...UPLOAD, summary: `Worker version of ${d.workers!.script}` }, [
+        { accountId: d.input.accountId, source: d.workers!, marker: deploymentMarker(d.app, d.version), version: d.version },
+      ]),
+    ),
+  describe: (v) => `${v.reused ? 'found' : 'uploaded'} version ${v.id} (${v.url})${v.stats ? `; assets ${v.stats.assetsUploaded}/${v.stats.assets} sent` : ''}`,
+  then: (v, d) => {
+    d.deployment = { id: v.id, shortId: v.shortId, url: v.url };
+  },
 });
 
 // 3. DNS. The compensation goes in first: a create that timed out may still have landed.
@@ -97,7 +116,7 @@ const dns = step({
 // that timed out may still have landed.
 const domain = step({
   name: 'domain',
-  when: (d) => d.input.customDomain.enabled || 'custom domain disabled in the input',
+  when: (d) => (d.input.customDomain.enabled && d.pages !== null) || 'custom domain disabled in the input',
   undoFirst: (d) => {
     d.announced = d.preflight.activeVersion === null && patched(ANNOUNCE_BEFORE_DOMAIN_PATCH);
     const detach: Compensation<DeployRun> = {
@@ -117,7 +136,15 @@ const kvWrite = step({
   run: (d) =>
     withFailureType(
       activities.writeVersionKeys.executeWithOptions({ summary: `write KV keys of ${d.app}@${d.version}` }, [
-        { ...d.kv, version: d.version, pagesProject: d.input.pagesProject, metadata: d.input.metadata, deployment: d.deployment!, retention: d.input.versionsRetention },
+        {
+          ...d.kv,
+          version: d.version,
+          pagesProject: d.input.pagesProject,
+          metadata: d.input.metadata,
+          deployment: d.deployment!,
+          retention: d.input.versionsRetention,
+          ...(d.workers ? { pin: { alias: d.dnsTarget, host: new URL(d.deployment!.url).hostname } } : {}),
+        },
       ]),
     ),
   describe: (w) => (w.written ? 'written' : 'already written with the same content'),
@@ -170,7 +197,7 @@ const bake = step({
 });
 
 /** The deploy's steps in runbook order. */
-export const DEPLOY_RUNBOOK = [preflight, trigger, build, dns, domain, kvWrite, flip, checks, bake] as const;
+export const DEPLOY_RUNBOOK = [preflight, trigger, build, uploadVersion, dns, domain, kvWrite, flip, checks, bake] as const;
 
 /** A step name as the progress query reports it. */
 export type DeployStepName = (typeof DEPLOY_RUNBOOK)[number]['name'];

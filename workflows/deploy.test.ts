@@ -51,6 +51,7 @@ const COMPENSATIONS = new Set(['restoreDnsRecord', 'detachCustomDomain', 'markVe
 const compensationsOf = (calls: string[]) => calls.filter((c) => COMPENSATIONS.has(c));
 const failureType = (error: unknown) => ((error as WorkflowFailedError).cause as ApplicationFailure).type;
 const stepStatus = (progress: DeployProgress, name: string) => progress.steps.find((s) => s.name === name)?.status;
+const stepDetail = (progress: DeployProgress, name: string) => progress.steps.find((s) => s.name === name)?.detail;
 
 async function waitForStatus(handle: WorkflowHandle, status: DeployProgress['status']): Promise<void> {
   for (let i = 0; i < 200; i += 1) {
@@ -94,10 +95,27 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     ]);
     expect(progress.status).toBe('live');
     expect(progress.steps.map((s) => [s.name, s.status])).toEqual([
-      ['preflight', 'succeeded'], ['trigger', 'succeeded'], ['build', 'succeeded'], ['dns', 'succeeded'], ['domain', 'succeeded'],
+      ['preflight', 'succeeded'], ['trigger', 'succeeded'], ['build', 'succeeded'], ['upload-version', 'skipped'], ['dns', 'succeeded'], ['domain', 'succeeded'],
       ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
     ]);
     expect(progress.steps.every((s) => s.status === 'skipped' || (s.startedAt && s.endedAt))).toBe(true);
+  });
+
+  it('a Workers deploy takes the Workers row: a version upload instead of trigger and build, DNS to the Worker, no Pages domain', async () => {
+    const input = sampleDeployInput({
+      source: { type: 'workers', path: '/builds/shop', script: 'shop', subdomain: 'acct' },
+      metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://shop.acct.workers.dev', routes: {} },
+      customDomain: { enabled: false },
+    });
+    const { result, error, progress, calls } = await run(input);
+    expect(error).toBeUndefined();
+    expect(result).toMatchObject({ status: 'live', deployment: { id: '1a2b3c4d-0000-4000-8000-000000000001', shortId: '1a2b3c4d' } });
+    expect(calls).toEqual(['preflight', 'uploadWorkerVersion', 'upsertDnsRecord', 'writeVersionKeys', 'flipActive', 'runChecks']);
+    expect(progress.steps.map((s) => [s.name, s.status])).toEqual([
+      ['preflight', 'succeeded'], ['trigger', 'skipped'], ['build', 'skipped'], ['upload-version', 'succeeded'], ['dns', 'succeeded'], ['domain', 'skipped'],
+      ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
+    ]);
+    expect(stepDetail(progress, 'upload-version')).toContain('https://1a2b3c4d-shop.acct.workers.dev');
   });
 
   it('a first deploy announces its version pending before the domain (the router has no live record to send the certificate check to)', async () => {

@@ -94,6 +94,10 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
       await enter('triggerDeployment');
       return { id: 'dep-1', shortId: 'abc12345', url: 'https://abc12345.proj.pages.dev', reused: false };
     },
+    async uploadWorkerVersion() {
+      await enter('uploadWorkerVersion');
+      return { id: '1a2b3c4d-0000-4000-8000-000000000001', shortId: '1a2b3c4d', url: 'https://1a2b3c4d-shop.acct.workers.dev', reused: false, stats: { assets: 3, assetsUploaded: 3, bytesUploaded: 1000 } };
+    },
     async awaitDeployment() {
       await enter('awaitDeployment');
       if (attempt() <= b.buildPendingAttempts) throw ApplicationFailure.retryable(`stage build: active (attempt ${attempt()})`, RETRYABLE.STILL_PENDING);
