@@ -119,6 +119,7 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
   const completionJwt = assets.length > 0 ? await uploadAssets(ctx, args.accountId, script, assets, stats) : null;
   const bindings: Record<string, unknown>[] = [
     ...Object.entries(bundle.vars).map(([name, text]) => ({ type: 'plain_text', name, text })),
+    ...bundle.kvNamespaces.map((kv) => ({ type: 'kv_namespace', name: kv.binding, namespace_id: kv.id })),
     ...(bundle.assetsBinding && completionJwt ? [{ type: 'assets', name: bundle.assetsBinding }] : []),
   ];
   const metadata = {

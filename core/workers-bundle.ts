@@ -51,6 +51,11 @@ export const workersBundleSchema = z.strictObject({
   compatibilityFlags: z.array(z.string().min(1)).default([]),
   /** Plain-text vars the version gets (never secrets: those are `wrangler secret put`). */
   vars: z.record(z.string(), z.string()).default({}),
+  /** KV namespaces the version binds (OpenNext's ISR cache, say), by binding name. */
+  kvNamespaces: z
+    .array(z.strictObject({ binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), id: z.string().regex(/^[0-9a-f]{32}$/, { error: 'a KV binding needs the namespace’s 32-hex id' }) }))
+    .max(100)
+    .default([]),
 }).superRefine((b, ctx) => {
   if (!b.modules.some((m) => m.name === b.mainModule)) ctx.addIssue({ code: 'custom', path: ['mainModule'], message: `mainModule "${b.mainModule}" is not one of the modules` });
 });
