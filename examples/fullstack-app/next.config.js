@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The folder whose node_modules holds next (the repository root, also for a copy in a temp dir). */
+function workspaceRoot(dir) {
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    if (fs.existsSync(path.join(d, 'node_modules', 'next', 'package.json'))) return d;
+  }
+  return dir;
+}
+
+/**
+ * A server build (no `output: 'export'`): `opennextjs-cloudflare build` turns `.next/` into a
+ * Worker (`.open-next/worker.js`) plus its static assets (`.open-next/assets/`).
+ * @type {import('next').NextConfig}
+ */
+const nextConfig = {
+  // next, react and react-dom come from the repository root's node_modules.
+  turbopack: { root: workspaceRoot(here) },
+  // Workers have no sharp; OpenNext's image optimisation needs an IMAGES binding we do not declare.
+  images: { unoptimized: true },
+  env: {
+    // Shown on every page so a deploy is visibly the new version.
+    NEXTDEPLOY_VERSION: process.env.NEXTDEPLOY_VERSION ?? 'dev',
+  },
+};
+
+export default nextConfig;
