@@ -1,6 +1,6 @@
 // Safe for: worker, workflow (zod only; no I/O)
 import { z } from 'zod';
-import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema } from './identifiers.ts';
+import { cloudflareIdSchema, findSecretKeys, hostnameSchema, pagesProjectSchema, workerScriptSchema, workersSubdomainSchema } from './identifiers.ts';
 import { appNameSchema, formatZodIssues, routePathSchema } from './metadata.ts';
 
 /**
@@ -40,6 +40,15 @@ export const appConfigSchema = z.strictObject({
   pagesProject: pagesProjectSchema.optional(),
   /** Paths the synthetic checks request through the public hostname (default: top-level `checkPaths`). */
   checkPaths: z.array(routePathSchema).min(1).optional(),
+  /**
+   * Where the app runs: `pages` (a static export, Direct Upload) or `workers` (full-stack Next.js
+   * built by OpenNext into a Worker). Default: from the build, a static export stays on Pages.
+   */
+  target: z.enum(['pages', 'workers']).optional(),
+  /** The Next.js app's folder; `start-deploy` builds it there (OpenNext for `workers`). */
+  appDir: z.string().min(1).optional(),
+  /** The Worker a `workers` app's versions go to (default: the app's name). */
+  workerScript: workerScriptSchema.optional(),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -53,6 +62,8 @@ export const configSchema = z.strictObject({
   baseDomain: hostnameSchema,
   /** Default Pages project apps deploy to. */
   pagesProject: pagesProjectSchema,
+  /** The account's workers.dev subdomain (default: asked of the API when a `workers` app deploys). */
+  workersSubdomain: workersSubdomainSchema.optional(),
   /** Workers KV namespace holding the route table (made by `npm run init`). */
   kvNamespaceId: cloudflareIdSchema('KV namespace id'),
   /** Cloudflare API base URL (default the real API). */
@@ -208,6 +219,10 @@ export interface ResolvedApp {
   buildDir: string | undefined;
   nextDir: string | undefined;
   checkPaths: string[];
+  /** Unset: decided from the build (`client/deploy-plan.ts`). */
+  target: 'pages' | 'workers' | undefined;
+  appDir: string | undefined;
+  workerScript: string;
 }
 
 /**
@@ -231,5 +246,8 @@ export function resolveApp(config: NextdeployConfig, app: string, options: { all
     buildDir: entry?.buildDir,
     nextDir: entry?.nextDir,
     checkPaths: entry?.checkPaths ?? config.checkPaths,
+    target: entry?.target,
+    appDir: entry?.appDir,
+    workerScript: entry?.workerScript ?? app,
   };
 }
