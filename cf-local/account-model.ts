@@ -52,6 +52,8 @@ export class AccountModel {
   domainScenarios: DomainScenario[] = [];
   permissionGroups: PermissionGroup[];
   private readonly uploadJwt = new UploadJwtSigner();
+  /** More workerd units beside scripts and Pages Functions (Worker versions: workers/versions.ts, registered in index.ts). */
+  readonly runtimeSources: Array<() => ScriptRecord[]> = [];
   private scenarioSeq = 0;
 
   constructor(readonly options: AccountModelOptions) {
@@ -63,6 +65,7 @@ export class AccountModel {
       persistDir: options.stateDir ? `${options.stateDir}/miniflare` : undefined,
       outbound: options.outbound,
       ...(options.pagesAssets ? { pagesAssets: options.pagesAssets } : {}),
+      ...(options.workerAssets ? { workerAssets: options.workerAssets } : {}),
     });
     this.configureTokens();
     this.seedDefaults();
@@ -259,7 +262,7 @@ export class AccountModel {
         usage_model: 'standard',
       });
     }
-    return [...this.store.data.scripts, ...pages];
+    return [...this.store.data.scripts, ...pages, ...this.runtimeSources.flatMap((f) => f())];
   }
 
   async syncRuntime(): Promise<void> {

@@ -69,8 +69,8 @@ export interface RouteDef {
   operation: string;
   /** Any one of these permission groups allows the call (empty: any valid token). */
   permissions: string[];
-  /** How the caller authenticates: an API token (default) or the Pages upload JWT. */
-  auth?: 'token' | 'jwt';
+  /** How the caller authenticates: an API token (default), the Pages upload JWT, or (checked by the handler) a Workers assets upload-session JWT. */
+  auth?: 'token' | 'jwt' | 'assets-jwt';
   /** Whether the call changes state (default: every method but GET). */
   mutates?: boolean;
   handler: (ctx: Ctx) => Promise<Reply> | Reply;

@@ -15,10 +15,11 @@ import { pagesDomainRoutes } from './handlers/pages-domains.ts';
 import { workersRouteRoutes } from './handlers/workers-routes.ts';
 import { workersScriptRoutes } from './handlers/workers-scripts.ts';
 import { workersVersionRoutes } from './handlers/workers-versions.ts';
+import { workersDeployRoutes } from './handlers/workers-deploys.ts';
 
 export function buildRouter(): Router {
   const router = new Router();
-  router.add(...identityRoutes, ...dnsRoutes, ...kvNamespaceRoutes, ...kvValueRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersRouteRoutes);
+  router.add(...identityRoutes, ...dnsRoutes, ...kvNamespaceRoutes, ...kvValueRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersDeployRoutes, ...workersRouteRoutes);
   return router;
 }
 
@@ -128,6 +129,8 @@ export class ApiServer {
         const m = /^Bearer\s+(\S+)$/i.exec(auth ?? '');
         if (!m) throw Errors.pagesUploadUnauthorized();
         jwtProject = this.account.verifyUploadJwt(m[1]!).projectName;
+      } else if (def?.auth === 'assets-jwt') {
+        // The Workers assets upload: its handler opens the upload session the bearer JWT names (workers/assets.ts).
       } else {
         token = this.authenticate(req);
         this.account.observe.countToken(token.name);

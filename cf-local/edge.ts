@@ -16,6 +16,7 @@ import { findDomainByName } from './pages/domain-records.ts';
 import { findDeploymentById, findDeploymentByShortId, isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
 import { findProject } from './pages/projects.ts';
 import { listRoutes } from './workers/model.ts';
+import { answerVersion, resolveWorkersDev, routedVersion } from './workers/workers-dev.ts';
 import { MIME, decode, fillPlaceholders, parseHeaders, parseRedirects, routesInclude } from './pages/special-files.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
@@ -53,7 +54,16 @@ export class Edge {
     const host = url.hostname.toLowerCase();
     if (!opts.fromWorker) {
       const route = this.matchRoute(host, url.pathname);
-      if (route) return this.account.runtime.fetchWorker(route.script!, request);
+      if (route) {
+        // A deployed script runs the version its deployment picks, assets first; else its one upload.
+        const v = routedVersion(this.account, route.script!, request.headers.get('cloudflare-workers-version-overrides'));
+        return v ? answerVersion(this.account, v, request) : this.account.runtime.fetchWorker(route.script!, request);
+      }
+    }
+    const workersDev = resolveWorkersDev(this.account, host, request.headers.get('cloudflare-workers-version-overrides'));
+    if (workersDev) {
+      if ('missing' in workersDev) return page(404, 'There is nothing here yet', `<p>${escapeHtml(workersDev.missing)}.</p>`);
+      return answerVersion(this.account, workersDev.version, request);
     }
     const suffix = `.${PAGES_DEV_SUFFIX}`;
     // The labels before pages.dev (`<project>`, `<label>.<project>`); null for any other host.

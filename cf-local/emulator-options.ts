@@ -62,4 +62,6 @@ export interface AccountModelOptions {
   schemaPermissionGroups?: string[];
   /** Static files of a Pages deployment, for its Functions' `ASSETS` binding. */
   pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
+  /** Static assets of a Worker version, for its `assets` binding. */
+  workerAssets?: (versionId: string, request: Request) => Promise<Response> | Response;
 }

@@ -19,6 +19,8 @@ import { controlHandler } from './control.ts';
 import type { EdgeResponse, LocalCloudflare, LocalCloudflareOptions } from './local-cloudflare.ts';
 import { DEFAULT_TIMING, AccountModel } from './account-model.ts';
 import { Edge } from './edge.ts';
+import { versionUnits } from './workers/versions.ts';
+import { versionAssetsFetch } from './workers/workers-dev.ts';
 import { insertKvNamespace, kvTitleTaken } from './kv/namespaces.ts';
 import { createProject, findProject } from './pages/projects.ts';
 import { findZoneByName } from './zones/model.ts';
@@ -73,8 +75,10 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     rateLimit: options.rateLimit ?? { ...DEFAULT_RATE_LIMIT },
     outbound: (req) => edge!.outbound(req),
     pagesAssets: (id, req) => edge!.assets(id, req),
+    workerAssets: (id, req) => versionAssetsFetch(account, id, req),
     schemaPermissionGroups: openapi?.permissionGroupNames?.() ?? [],
   });
+  account.runtimeSources.push(() => versionUnits(account));
   edge = new Edge(account);
   const certificateAuthority = new CertificateAuthority(account, (req) => edge!.handle(req));
   account.certificateAuthority = certificateAuthority;

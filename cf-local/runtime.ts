@@ -51,6 +51,8 @@ export class WorkerRuntime {
       outbound: OutboundHandler;
       /** Serves a Pages deployment's static files (the `ASSETS` binding of its `_worker.js`). */
       pagesAssets?: (deploymentId: string, request: Request) => Promise<Response>;
+      /** Serves a Worker version's static assets (its `assets` binding, usually `ASSETS`). */
+      workerAssets?: (versionId: string, request: Request) => Promise<Response> | Response;
       verbose?: boolean;
     },
   ) {}
@@ -92,6 +94,10 @@ export class WorkerRuntime {
         const id = String((b as { deployment_id: string }).deployment_id);
         const assets = this.opts.pagesAssets;
         env[b.name] = { type: 'fetcher', handler: (req: Request) => (assets ? assets(id, req) : Promise.resolve(new Response('no assets', { status: 404 }))) };
+      } else if (b.type === 'assets') {
+        const id = String((b as { version_id?: string }).version_id ?? '');
+        const assets = this.opts.workerAssets;
+        env[b.name] = { type: 'fetcher', handler: async (req: Request) => (assets ? assets(id, req) : new Response('no assets', { status: 404 })) };
       }
     }
     const outbound = this.opts.outbound;

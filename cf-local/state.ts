@@ -126,6 +126,41 @@ export interface ScriptRecord {
   usage_model: string;
 }
 
+/** Static assets of a Worker version: what its upload session's manifest named, and how they are served. */
+export interface VersionAssets {
+  /** "/path" → { hash, size }, as the upload session's manifest gave it. */
+  manifest: Record<string, { hash: string; size: number }>;
+  /** `assets.config` of the version's metadata (html_handling, not_found_handling, run_worker_first, ...). */
+  config: Record<string, unknown>;
+}
+
+/** One uploaded version of a Worker (`PUT .../scripts/{name}` or `POST .../versions`). */
+export interface WorkerVersionRecord {
+  id: string;
+  script: string;
+  number: number;
+  created_on: string;
+  source: string;
+  annotations: Record<string, string>;
+  main_module: string;
+  modules: ScriptModule[];
+  bindings: ScriptBinding[];
+  compatibility_date: string;
+  compatibility_flags: string[];
+  assets?: VersionAssets;
+}
+
+/** Which versions of a script serve its traffic, and by what share. */
+export interface WorkerDeploymentRecord {
+  id: string;
+  script: string;
+  created_on: string;
+  source: string;
+  strategy: 'percentage';
+  annotations: Record<string, string>;
+  versions: Array<{ version_id: string; percentage: number }>;
+}
+
 export interface RouteRecord {
   id: string;
   zoneId: string;
@@ -146,6 +181,12 @@ export interface StateData {
   assets: Record<string, AssetMeta>;
   scripts: ScriptRecord[];
   routes: RouteRecord[];
+  workerVersions: WorkerVersionRecord[];
+  workerDeployments: WorkerDeploymentRecord[];
+  /** The account's `<subdomain>.workers.dev`. */
+  workersSubdomain: string;
+  /** Per script: whether `<script>.<subdomain>.workers.dev` and its version preview URLs answer. */
+  scriptSubdomains: Record<string, { enabled: boolean; previews_enabled: boolean }>;
 }
 
 export function emptyState(): StateData {
@@ -160,6 +201,10 @@ export function emptyState(): StateData {
     assets: {},
     scripts: [],
     routes: [],
+    workerVersions: [],
+    workerDeployments: [],
+    workersSubdomain: 'nextdeploy-local',
+    scriptSubdomains: {},
   };
 }
 

@@ -352,6 +352,13 @@ export const OPERATION_PERMISSIONS: readonly OperationPermission[] = [
     sdk: { group: "accounts.tokens", method: "update" },
   },
   {
+    operationId: "worker-assets-upload",
+    method: "POST",
+    path: "/accounts/{account_id}/workers/assets/upload",
+    permissionGroups: [],
+    sdk: { group: "workers.assets.upload", method: "create" },
+  },
+  {
     operationId: "worker-script-delete-worker",
     method: "DELETE",
     path: "/accounts/{account_id}/workers/scripts/{script_name}",
@@ -371,6 +378,13 @@ export const OPERATION_PERMISSIONS: readonly OperationPermission[] = [
     path: "/accounts/{account_id}/workers/scripts/{script_name}",
     permissionGroups: ["Workers Scripts Write"],
     sdk: { group: "workers.scripts", method: "update" },
+  },
+  {
+    operationId: "worker-script-update-create-assets-upload-session",
+    method: "POST",
+    path: "/accounts/{account_id}/workers/scripts/{script_name}/assets-upload-session",
+    permissionGroups: ["Workers Scripts Write"],
+    sdk: { group: "workers.scripts.assets.upload", method: "create" },
   },
   {
     operationId: "worker-deployments-list-deployments",
@@ -399,6 +413,27 @@ export const OPERATION_PERMISSIONS: readonly OperationPermission[] = [
     path: "/accounts/{account_id}/workers/scripts/{script_name}/deployments/{deployment_id}",
     permissionGroups: ["Workers Tail Read", "Workers Scripts Write", "Workers Scripts Read"],
     sdk: { group: "workers.deployments", method: "get" },
+  },
+  {
+    operationId: "worker-script-delete-subdomain",
+    method: "DELETE",
+    path: "/accounts/{account_id}/workers/scripts/{script_name}/subdomain",
+    permissionGroups: ["Workers Scripts Write"],
+    sdk: { group: "workers.scripts.subdomain", method: "delete" },
+  },
+  {
+    operationId: "worker-script-get-subdomain",
+    method: "GET",
+    path: "/accounts/{account_id}/workers/scripts/{script_name}/subdomain",
+    permissionGroups: ["Workers Tail Read", "Workers Scripts Write", "Workers Scripts Read"],
+    sdk: { group: "workers.scripts.subdomain", method: "get" },
+  },
+  {
+    operationId: "worker-script-post-subdomain",
+    method: "POST",
+    path: "/accounts/{account_id}/workers/scripts/{script_name}/subdomain",
+    permissionGroups: ["Workers Scripts Write"],
+    sdk: { group: "workers.scripts.subdomain", method: "create" },
   },
   {
     operationId: "worker-versions-list-versions",

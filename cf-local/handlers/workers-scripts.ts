@@ -6,8 +6,9 @@ import type { Script, ScriptUpdateResponse } from 'cloudflare/resources/workers/
 import type { AccountModel } from '../account-model.ts';
 import { Errors } from '../errors.ts';
 import type { Ctx, RouteDef } from '../api-routes.ts';
-import type { ScriptModule, ScriptRecord } from '../state.ts';
-import { findScript, listScripts, moduleType, putScript, removeScript, type UploadMetadata } from '../workers/model.ts';
+import type { ScriptBinding, ScriptRecord } from '../state.ts';
+import { findScript, listScripts, liveVersion, putScript, removeScript } from '../workers/model.ts';
+import { readUpload, versionFromUpload } from '../workers/upload.ts';
 
 export const SCRIPTS_READ = ['Workers Scripts Read', 'Workers Scripts Write'];
 export const SCRIPTS_WRITE = ['Workers Scripts Write'];
@@ -32,26 +33,13 @@ function scriptView(s: ScriptRecord): Script & ScriptUpdateResponse {
   };
 }
 
-/** A script's version id: its etag in UUID form. */
-export function versionId(s: ScriptRecord): string {
-  const h = s.etag.slice(0, 32);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
-
-/** The one version a script has: the current upload at 100 %. */
-export function versionView(account: AccountModel, s: ScriptRecord) {
-  return {
-    id: versionId(s),
-    number: 1,
-    metadata: { author_email: account.userDetails().email, source: 'api', created_on: s.modified_on, modified_on: s.modified_on },
-    annotations: { 'workers/triggered_by': 'upload' },
-    resources: {
-      bindings: s.bindings.map((b) => (b.type === 'secret_text' ? { type: b.type, name: b.name } : b)),
-      script: { etag: s.etag, handlers: ['fetch'], last_deployed_from: 'api' },
-      script_runtime: { compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model },
-    },
-  };
+/** Bindings as the API shows them: a secret's value never leaves; an assets binding's version id is internal. */
+export function publicBindings(bindings: ScriptBinding[]): ScriptBinding[] {
+  return bindings.map((b) => {
+    if (b.type === 'secret_text') return { type: b.type, name: b.name } as ScriptBinding;
+    if (b.type === 'assets') return { type: b.type, name: b.name } as ScriptBinding;
+    return b;
+  });
 }
 
 /** The script named in the path, in the account named in the path (404 if unknown). */
@@ -65,33 +53,19 @@ export function scriptOf(ctx: Ctx): ScriptRecord {
 async function upload(ctx: Ctx) {
   ctx.account.checkAccount(ctx.params.account_id);
   if (!/^multipart\/form-data/i.test(ctx.contentType)) throw Errors.workerValidation('Expected a multipart/form-data upload with a metadata part.');
-  const form = await ctx.form();
-  const metaPart = form.get('metadata');
-  if (metaPart === null) throw Errors.workerValidation('Missing metadata part.');
-  let meta: UploadMetadata;
-  try {
-    meta = JSON.parse(typeof metaPart === 'string' ? metaPart : await metaPart.text()) as UploadMetadata;
-  } catch {
-    throw Errors.workerValidation('metadata is not valid JSON.');
-  }
-  const modules: ScriptModule[] = [];
-  for (const [field, value] of form.entries()) {
-    if (field === 'metadata') continue;
-    const blob = typeof value === 'string' ? new Blob([value], { type: 'application/javascript+module' }) : value;
-    const name = typeof value === 'string' ? field : (value as File).name || field;
-    const type = moduleType(blob.type, name);
-    if (!type) continue;
-    modules.push({ name, type, base64: Buffer.from(await blob.arrayBuffer()).toString('base64') });
-  }
+  const up = await readUpload(await ctx.form());
+  const name = ctx.params.script_name!;
+  const meta = up.meta;
   // keep_bindings: carry over bindings of those types from the previous version (wrangler uses it for secrets).
-  const prev = findScript(ctx.account, ctx.params.script_name!);
+  const prev = findScript(ctx.account, name);
   if (prev && meta.keep_bindings?.length) {
     const names = new Set((meta.bindings ?? []).map((b) => b.name));
     meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
   }
-  const rec = await putScript(ctx.account, ctx.params.script_name!, meta, modules);
+  const version = versionFromUpload(ctx.account, name, up, { source: 'api', triggeredBy: 'upload', bindings: meta.bindings ?? [], ...(prev ? { previous: liveVersion(ctx.account, name) } : {}) });
+  const rec = await putScript(ctx.account, name, meta, up.modules, version);
   // `deployment_id`: the version now serving (wrangler prints it as "Current Version ID").
-  return { result: { ...scriptView(rec), deployment_id: rec.etag.slice(0, 32) } };
+  return { result: { ...scriptView(rec), has_assets: version.assets !== undefined, deployment_id: version.id } };
 }
 
 /** Upload, list, download, delete and settings of Workers scripts. */
@@ -155,13 +129,6 @@ export const workersScriptRoutes: RouteDef[] = [
   },
   {
     method: 'GET',
-    template: '/accounts/{account_id}/workers/subdomain',
-    operation: 'workers.subdomains.get',
-    permissions: SCRIPTS_READ,
-    handler: () => ({ result: { subdomain: 'nextdeploy-local' } }),
-  },
-  {
-    method: 'GET',
     template: `${S}/{script_name}/settings`,
     operation: 'workers.scripts.scriptAndVersionSettings.get',
     permissions: SCRIPTS_READ,
@@ -169,7 +136,7 @@ export const workersScriptRoutes: RouteDef[] = [
       const s = scriptOf(ctx);
       return {
         result: {
-          bindings: versionView(ctx.account, s).resources.bindings,
+          bindings: publicBindings(s.bindings),
           compatibility_date: s.compatibility_date,
           compatibility_flags: s.compatibility_flags,
           usage_model: s.usage_model,

@@ -7,7 +7,8 @@ import type { AccountModel } from '../account-model.ts';
 import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { findKvNamespace } from '../kv/namespaces.ts';
-import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord } from '../state.ts';
+import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord, WorkerVersionRecord } from '../state.ts';
+import { activeDeployment, commitVersion, findVersion, makeVersion } from './versions.ts';
 
 /** The `metadata` part of a script upload, as wrangler and the SDK send it. */
 
@@ -34,8 +35,12 @@ export function moduleType(contentType: string, name: string): ScriptModule['typ
   return name.endsWith('.js') || name.endsWith('.mjs') ? 'esm' : undefined;
 }
 
-/** Store (or replace) a script and run it; the previous version stays if the new one fails to start. */
-export async function putScript(account: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[]): Promise<ScriptRecord> {
+/**
+ * Store (or replace) a script and run it, as a new version deployed at 100 % (`version` when the
+ * caller built it from an upload with assets; else one is made here, keeping the live version's
+ * assets, as a secret change does). The previous version stays if the new one fails to start.
+ */
+export async function putScript(account: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[], version?: WorkerVersionRecord): Promise<ScriptRecord> {
   if (!/^[a-z0-9]([a-z0-9_-]{0,62})$/.test(name)) throw Errors.workerValidation(`Invalid Worker name "${name}": use lowercase letters, digits, - and _.`);
   const main = meta.main_module ?? meta.body_part;
   if (!main) throw Errors.workerValidation('metadata.main_module is required (ES module Workers).');
@@ -62,16 +67,39 @@ export async function putScript(account: AccountModel, name: string, meta: Uploa
     compatibility_flags: meta.compatibility_flags ?? [],
     usage_model: meta.usage_model ?? 'standard',
   };
+  const live = liveVersion(account, name);
+  const v =
+    version ??
+    makeVersion(account, {
+      script: name,
+      source: 'api',
+      annotations: { 'workers/triggered_by': 'upload' },
+      main_module: main,
+      modules,
+      bindings,
+      compatibility_date: rec.compatibility_date,
+      compatibility_flags: rec.compatibility_flags,
+      ...(live?.assets ? { assets: live.assets } : {}),
+    });
+  // The script's own unit serves zone routes without a deployment split; its assets are this version's.
+  rec.bindings = bindings.map((b) => (b.type === 'assets' ? { ...b, version_id: v.id } : b));
   const before = account.store.data.scripts;
   account.store.data.scripts = [...before.filter((s) => s.id !== name), rec];
   try {
-    await account.syncRuntime();
+    await commitVersion(account, v, { source: v.source, strategy: 'percentage', annotations: { 'workers/triggered_by': v.annotations['workers/triggered_by'] ?? 'upload' }, versions: [{ version_id: v.id, percentage: 100 }] });
   } catch (err) {
     account.store.data.scripts = before;
     throw err;
   }
   account.persist();
   return rec;
+}
+
+/** The version serving most of a script's traffic. */
+export function liveVersion(account: AccountModel, script: string): WorkerVersionRecord | undefined {
+  const dep = activeDeployment(account, script);
+  const top = dep && [...dep.versions].sort((a, b) => b.percentage - a.percentage)[0];
+  return top && findVersion(account, script, top.version_id);
 }
 
 export function addRoute(account: AccountModel, zoneId: string, pattern: string, script?: string): RouteRecord {
@@ -93,7 +121,11 @@ export function findScript(account: AccountModel, name: string): ScriptRecord | 
 
 /** Forgets the script and stops running it; its routes stay (the edge skips a route whose script is not running). */
 export async function removeScript(account: AccountModel, name: string): Promise<void> {
-  account.store.data.scripts = account.store.data.scripts.filter((s) => s.id !== name);
+  const d = account.store.data;
+  d.scripts = d.scripts.filter((s) => s.id !== name);
+  d.workerVersions = d.workerVersions.filter((v) => v.script !== name);
+  d.workerDeployments = d.workerDeployments.filter((x) => x.script !== name);
+  delete d.scriptSubdomains[name];
   await account.syncRuntime();
   account.persist();
 }
