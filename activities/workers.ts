@@ -1,7 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
-import { toFile } from 'cloudflare';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { WorkersSource } from '../core/deploy-input.ts';
 import { versionHost, WORKERS_BUNDLE_FILE, WORKERS_LIMITS, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
@@ -129,26 +128,26 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
     bindings,
     ...(completionJwt ? { assets: { jwt: completionJwt, config: bundle.assetsConfig } } : {}),
   };
-  const files = await Promise.all(modules.map((m) => toFile(m.content, m.name, { type: MODULE_CONTENT_TYPES[m.type as keyof typeof MODULE_CONTENT_TYPES] })));
   stats.bytesUploaded += modules.reduce((n, m) => n + m.content.length, 0);
-
+  // The SDK's scripts.update and versions.create flatten `metadata` in their multipart bodies
+  // (CLOUDFLARE-NOTES.md): the form is built here and sent through the client's own put/post.
+  const form = (meta: object) => {
+    const f = new FormData();
+    f.append('metadata', JSON.stringify(meta));
+    for (const m of modules) f.append(m.name, new File([m.content], m.name, { type: MODULE_CONTENT_TYPES[m.type as keyof typeof MODULE_CONTENT_TYPES] }));
+    return f;
+  };
+  const base = `/accounts/${args.accountId}/workers/scripts/${script}`;
   let versionId: string;
   if (existing === 'no-script') {
     // The script upload takes no annotations; a retry after it landed finds the script and uploads a version.
-    await ctx.call(`workers.scripts.update ${script}`, () =>
-      ctx.cf.workers.scripts.update(script, { account_id: args.accountId, metadata: metadata as never, files } as never),
-    );
+    await ctx.call(`workers.scripts.update ${script}`, () => ctx.cf.put(base, { body: form(metadata) }));
     versionId = await deployedVersion(ctx, args.accountId, script);
   } else {
-    const created = await ctx.call(`workers.scripts.versions.create ${script}`, () =>
-      ctx.cf.workers.scripts.versions.create(script, {
-        account_id: args.accountId,
-        // `assets` is in the API's version metadata, not in the SDK's type of it.
-        metadata: { ...metadata, annotations: { 'workers/message': args.marker, 'workers/tag': args.version } } as never,
-        files,
-      }),
-    );
-    versionId = created.id!;
+    const created = (await ctx.call(`workers.scripts.versions.create ${script}`, () =>
+      ctx.cf.post(`${base}/versions`, { body: form({ ...metadata, annotations: { 'workers/message': args.marker, 'workers/tag': args.version } }) }),
+    )) as { result?: { id?: string }; id?: string };
+    versionId = (created.result?.id ?? created.id)!;
   }
   // Version URLs answer only with previews on; the script's own workers.dev URL stays off.
   await ctx.call(`workers.scripts.subdomain.create ${script}`, () =>
@@ -174,9 +173,11 @@ async function checkSubdomain(ctx: Ctx, accountId: string, subdomain: string): P
 
 /** The version the script's deployment serves (after a script upload, the one it just made). */
 async function deployedVersion(ctx: Ctx, accountId: string, script: string): Promise<string> {
-  const { deployments } = (await ctx.call(`workers.scripts.deployments.list ${script}`, () =>
+  // The answer is `result.deployments`, not the `result.items` the SDK's page type walks: read the page itself.
+  const page = (await ctx.call(`workers.scripts.deployments.list ${script}`, () =>
     ctx.cf.workers.scripts.deployments.list(script, { account_id: accountId }),
-  )) as unknown as { deployments: { versions: { version_id: string; percentage: number }[] }[] };
+  )) as unknown as { result?: { deployments?: { versions: { version_id: string; percentage: number }[] }[] } };
+  const deployments = page.result?.deployments ?? [];
   const newest = deployments[0]?.versions.find((v) => v.percentage === 100) ?? deployments[0]?.versions[0];
   if (!newest) throw ApplicationFailure.create({ type: NOT_RETRYABLE.CLOUDFLARE_ERROR, message: `script ${script} was uploaded but has no deployment`, nonRetryable: false });
   return newest.version_id;

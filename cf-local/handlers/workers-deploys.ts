@@ -4,7 +4,7 @@
  * create/list/get, and the workers.dev subdomain of the account and of a script.
  */
 import type { AccountModel } from '../account-model.ts';
-import type { Ctx, RouteDef } from '../api-routes.ts';
+import { paginate, type Ctx, type RouteDef } from '../api-routes.ts';
 import { Errors } from '../errors.ts';
 import type { WorkerDeploymentRecord, WorkerVersionRecord } from '../state.ts';
 import { assetUploads } from '../workers/assets.ts';
@@ -96,7 +96,11 @@ export const workersDeployRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
-      return { result: { items: listVersions(ctx.account, s.id).map((v) => versionView(ctx.account, v)) } };
+      const all = listVersions(ctx.account, s.id);
+      // `deployable=true` ignores pagination (the schema says so); else pages as the SDK's iterator walks them.
+      if (ctx.query.get('deployable') === 'true') return { result: { items: all.map((v) => versionView(ctx.account, v)) } };
+      const page = paginate(all, ctx.query, 10, 100, (v) => versionView(ctx.account, v)) as { result: unknown[]; result_info: unknown };
+      return { result: { items: page.result }, result_info: page.result_info };
     },
   },
   {
