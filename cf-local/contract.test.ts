@@ -14,6 +14,7 @@ import { kvContract } from './openapi/contract/kv.ts';
 import { limitsContract } from './openapi/contract/limits.ts';
 import { pagesContract } from './openapi/contract/pages.ts';
 import { workersContract } from './openapi/contract/workers.ts';
+import { workersVersionsContract } from './openapi/contract/workers-versions.ts';
 
 describe('the validator the suite relies on', () => {
   it('rejects a deliberately wrong body, resolving $refs into components', () => {
@@ -60,6 +61,7 @@ describe('the local Cloudflare against the schema', () => {
   kvContract(env);
   pagesContract(env);
   workersContract(env);
+  workersVersionsContract(env);
   limitsContract(env);
 
   it('prints its coverage, drove every emulated operation and saw no schema mismatch', async () => {

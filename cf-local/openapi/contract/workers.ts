@@ -35,6 +35,9 @@ export function workersContract(env: () => ContractEnv): void {
       expectAnswer(versions, 200);
       const items = (resultOf<{ items: { id: string }[] }>(versions)).items;
       expect(items.length).toBe(1);
+      const live = resultOf<{ deployments: { versions: unknown[] }[] }>(deployments).deployments;
+      expect(live.length).toBe(1);
+      expect(live[0]!.versions).toEqual([{ version_id: items[0]!.id, percentage: 100 }]);
       expectAnswer(await api.call('GET', `${scripts()}/contract-router/versions/${items[0]!.id}`), 200);
     });
 
