@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT, tsxNodeArgs } from '../devstack/paths.ts';
 import { freePort } from '../devstack/free-port.ts';
 import type { DeployResult } from '../core/workflow-contracts.ts';
-import { DEPLOY_STEPS } from '../workflows/deploy-steps.ts';
+import { parseDeployInput, type DeployInputRaw } from '../core/deploy-input.ts';
+import { deployStepPlan } from '../workflows/deploy-steps.ts';
 import { verifyWebhook, WEBHOOK_HEADERS } from '../activities/webhook.ts';
 import { startDeploy } from '../workflows/client.ts';
 import { CallBudget, DEFAULT_CALL_BUDGET } from '../activities/call-budget.ts';
@@ -28,6 +29,7 @@ let stderr = '';
 let metricsUrl: string;
 let webhookServer: Server;
 const webhookRequests: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+let input: DeployInputRaw;
 let result: DeployResult;
 let scheduledActivities = 0;
 let apiRequests = 0;
@@ -87,23 +89,20 @@ beforeAll(async () => {
   await waitFor('the worker to start', () => stdout.includes('nextdeploy worker:'));
 
   const before = stack.cf.requestCount();
-  const { handle } = await startDeploy(
-    stack.client,
-    {
-      app: APP,
-      version: 'v1',
-      accountId: stack.cf.accountId,
-      zoneId: stack.cf.zone.id,
-      kvNamespaceId: stack.kvNamespaceId,
-      pagesProject: 'obs',
-      source: { type: 'directory', path: site(), branch: 'main' },
-      metadata: { app: APP, version: 'v1', defaultTarget: 'https://obs.pages.dev', routes: {} },
-      hostname: `${APP}.nextdeploy.test`,
-      checks: { hostname: `${APP}.${LOCAL_APPS_DOMAIN}`, paths: ['/', '/health'], propagationWindowMs: 1_500, retryIntervalMs: 200, requestTimeoutMs: 3_000 },
-      timing: { buildTimeoutMs: 60_000, pollInitialIntervalMs: 100, pollMaxIntervalMs: 500, domainTimeoutMs: 60_000, bakeMs: 0 },
-    },
-    { taskQueue: TASK_QUEUE },
-  );
+  input = {
+    app: APP,
+    version: 'v1',
+    accountId: stack.cf.accountId,
+    zoneId: stack.cf.zone.id,
+    kvNamespaceId: stack.kvNamespaceId,
+    pagesProject: 'obs',
+    source: { type: 'directory', path: site(), branch: 'main' },
+    metadata: { app: APP, version: 'v1', defaultTarget: 'https://obs.pages.dev', routes: {} },
+    hostname: `${APP}.nextdeploy.test`,
+    checks: { hostname: `${APP}.${LOCAL_APPS_DOMAIN}`, paths: ['/', '/health'], propagationWindowMs: 1_500, retryIntervalMs: 200, requestTimeoutMs: 3_000 },
+    timing: { buildTimeoutMs: 60_000, pollInitialIntervalMs: 100, pollMaxIntervalMs: 500, domainTimeoutMs: 60_000, bakeMs: 0 },
+  };
+  const { handle } = await startDeploy(stack.client, input, { taskQueue: TASK_QUEUE });
   result = await handle.result();
   // Workflow log lines are written once the final activation completes: wait for the last one.
   await waitFor('the final log line', () => stdout.includes('"deploy live"'));
@@ -140,11 +139,16 @@ describe('a worker process with metrics, JSON logs and the webhook on', () => {
       expect(Date.parse(line.time as string)).not.toBeNaN();
     }
     const transitions = steps.map((l) => `${l.step}:${l.status}`);
-    const expected = DEPLOY_STEPS.flatMap((s) => (s === 'bake' ? ['bake:skipped'] : [`${s}:running`, `${s}:succeeded`]));
+    // A Pages Direct Upload with no bake window: the Workers row's upload-version and the bake
+    // are skipped, as the step table's `when` says for this input; every other step runs once.
+    const plan = deployStepPlan(parseDeployInput(input));
+    expect(plan.filter((s) => s.applies !== true).map((s) => s.name)).toEqual(['upload-version', 'bake']);
+    const expected = plan.flatMap((s) => (s.applies === true ? [`${s.name}:running`, `${s.name}:succeeded`] : [`${s.name}:skipped`]));
     expect(transitions).toEqual(expected);
     const finished = steps.filter((l) => l.status === 'succeeded');
     expect(finished.every((l) => typeof l.durationMs === 'number' && l.durationMs >= 0)).toBe(true);
-    expect(steps.filter((l) => l.status === 'running').map((l) => [l.durationMs, l.attempt])).toEqual(DEPLOY_STEPS.slice(0, -1).map(() => [undefined, 1]));
+    const ran = plan.filter((s) => s.applies === true);
+    expect(steps.filter((l) => l.status === 'running').map((l) => [l.step, l.durationMs, l.attempt])).toEqual(ran.map((s) => [s.name, undefined, 1]));
     expect(logLines().some((l) => l.message === 'deploy live' && l.status === 'live' && l.app === APP)).toBe(true);
   });
 

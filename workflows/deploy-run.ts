@@ -8,15 +8,14 @@ import { interruptible } from './interruptible.ts';
 import type { ProgressTracker } from './progress.ts';
 
 /**
- * One deploy as its steps see it: the argument shapes built once from the input, what earlier
- * steps found, and the rollback request a signal may bring. Lives only inside the workflow.
+ * What the input alone fixes about one deploy: the argument shapes built once, its source kind.
+ * The steps' `when` reads only this, so which steps a deploy runs is known before it starts
+ * ({@link DeployRun} adds what the running workflow learns; tests and tools build a plan).
  */
-export class DeployRun {
+export class DeployPlan {
   readonly app: string;
   readonly version: string;
   readonly timing: DeployInput['timing'];
-  /** `workflow:deploy-<app>`, recorded with every flip. */
-  readonly activatedBy: string;
   readonly kv: KvArgs;
   readonly domainArgs: DomainArgs;
   /** The CNAME target: `<project>.pages.dev`, or the Worker's `<script>.<subdomain>.workers.dev`. */
@@ -29,6 +28,29 @@ export class DeployRun {
   readonly checks: ChecksSettings;
   /** Create the record unproxied and proxy it once the certificate is active. */
   readonly proxyLater: boolean;
+
+  constructor(readonly input: DeployInput) {
+    this.app = input.app;
+    this.version = input.version;
+    this.timing = input.timing;
+    this.kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app };
+    this.domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
+    const { source } = input;
+    this.workers = source.type === 'workers' ? source : null;
+    this.pages = source.type === 'workers' ? null : source;
+    this.dnsTarget = this.workers ? `${this.workers.script}.${this.workers.subdomain}.workers.dev` : `${input.pagesProject}.pages.dev`;
+    this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname };
+    this.proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
+  }
+}
+
+/**
+ * One deploy as its steps see it: the plan, what earlier steps found, and the rollback request a
+ * signal may bring. Lives only inside the workflow.
+ */
+export class DeployRun extends DeployPlan {
+  /** `workflow:deploy-<app>`, recorded with every flip. */
+  readonly activatedBy: string;
 
   /** What preflight found live, in DNS and on the domain; set by the first step. */
   preflight!: PreflightResult;
@@ -49,21 +71,11 @@ export class DeployRun {
   private rollback: RollbackRequest | null = null;
 
   constructor(
-    readonly input: DeployInput,
+    input: DeployInput,
     readonly progress: ProgressTracker,
   ) {
-    this.app = input.app;
-    this.version = input.version;
-    this.timing = input.timing;
+    super(input);
     this.activatedBy = `workflow:${workflowInfo().workflowId}`;
-    this.kv = { accountId: input.accountId, kvNamespaceId: input.kvNamespaceId, app: input.app };
-    this.domainArgs = { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname };
-    const { source } = input;
-    this.workers = source.type === 'workers' ? source : null;
-    this.pages = source.type === 'workers' ? null : source;
-    this.dnsTarget = this.workers ? `${this.workers.script}.${this.workers.subdomain}.workers.dev` : `${input.pagesProject}.pages.dev`;
-    this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname };
-    this.proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
   }
 
   /** The `rollback` signal: the first request wins. */

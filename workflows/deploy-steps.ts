@@ -3,7 +3,8 @@ import { NOT_RETRYABLE, ROLLBACK_REASONS } from '../core/failures.ts';
 import { deploymentMarker } from '../core/workflow-contracts.ts';
 import { activities, pollOptions, UNDO, UPLOAD } from './activity-options.ts';
 import { runChecks } from './checks.ts';
-import type { DeployRun } from './deploy-run.ts';
+import type { DeployInput } from '../core/deploy-input.ts';
+import { DeployPlan, type DeployRun } from './deploy-run.ts';
 import { withFailureType } from './failures.ts';
 import { ANNOUNCE_BEFORE_DOMAIN_PATCH, DOMAIN_ATTACH_IN_POLL_PATCH } from './patches.ts';
 import { stepOf, type Compensation } from './runbook.ts';
@@ -12,7 +13,7 @@ import { stepOf, type Compensation } from './runbook.ts';
  * The deploy runbook of DESIGN.md as a table: one row per step, in order. The driver
  * (runbook.ts) runs it; `DEPLOY_STEPS`, the names the progress query reports, is derived here.
  */
-const step = stepOf<DeployRun>();
+const step = stepOf<DeployRun, DeployPlan>();
 
 /** The version's entry marked failed (never deleted: history is kept). */
 const markVersionFailed: Compensation<DeployRun> = {
@@ -204,6 +205,16 @@ export type DeployStepName = (typeof DEPLOY_RUNBOOK)[number]['name'];
 
 /** Step names, in runbook order (DESIGN.md). */
 export const DEPLOY_STEPS: readonly DeployStepName[] = DEPLOY_RUNBOOK.map((s) => s.name);
+
+/**
+ * The steps a deploy of `input` takes, in runbook order: each `true`, or the detail of its skipped
+ * progress line. The driver decides the same from the same `when` (it reads only the plan), so
+ * tests and tools need no list of which steps apply to which source.
+ */
+export function deployStepPlan(input: DeployInput): { name: DeployStepName; applies: true | string }[] {
+  const plan = new DeployPlan(input);
+  return DEPLOY_RUNBOOK.map((s) => ({ name: s.name, applies: s.when ? s.when(plan) : true }));
+}
 
 /** Step 4: announce (patched), attach and wait for the domain and its certificate, then proxy. */
 async function attachDomain(d: DeployRun): Promise<{ status: string; attempt: number }> {

@@ -15,12 +15,13 @@ export interface Compensation<R> {
  * One runbook step as data, over the state `R` of one run. The driver ({@link runSteps}) owns
  * the progress line, the skip marking, the between-steps stop check and the saga registrations,
  * so a step only says what it does. Callbacks are methods so a list can hold steps of different
- * results.
+ * results. `when` sees only `P`, the part of the run fixed before it starts (R extends it), so
+ * which steps a run takes can be told from its input alone.
  */
-export interface RunbookStep<R, N extends string = string, T = unknown> {
+export interface RunbookStep<R, N extends string = string, T = unknown, P = R> {
   name: N;
   /** Whether the step applies: `true`, or the detail its skipped progress line shows. */
-  when?(run: R): true | string;
+  when?(plan: P): true | string;
   /** The deploy's status while the step runs (the bake is `baking`). */
   status?: DeployStatus;
   /**
@@ -43,9 +44,9 @@ export interface RunbookStep<R, N extends string = string, T = unknown> {
   stopCheckAfter?: boolean;
 }
 
-/** Types the steps of one kind of run by their own names and results (`const step = stepOf<R>()`). */
-export function stepOf<R>() {
-  return <N extends string, T>(definition: RunbookStep<R, N, T>): RunbookStep<R, N, T> => definition;
+/** Types the steps of one kind of run by their own names and results (`const step = stepOf<R, P>()`). */
+export function stepOf<R, P = R>() {
+  return <N extends string, T>(definition: RunbookStep<R, N, T, P>): RunbookStep<R, N, T, P> => definition;
 }
 
 /** What the driver needs from the workflow around it. */
