@@ -124,6 +124,16 @@ export interface ScriptRecord {
   compatibility_date: string;
   compatibility_flags: string[];
   usage_model: string;
+  /** Non-versioned settings (workers/script-settings.ts); absent = the defaults. */
+  settings?: ScriptSettingsRecord;
+}
+
+/** A script's non-versioned settings, as `.../script-settings` shows them. */
+export interface ScriptSettingsRecord {
+  logpush: boolean;
+  observability: { enabled: boolean; head_sampling_rate?: number | null; [k: string]: unknown };
+  tags: string[];
+  tail_consumers: Array<{ service: string; environment?: string; namespace?: string }>;
 }
 
 /** Static assets of a Worker version: what its upload session's manifest named, and how they are served. */
@@ -252,12 +262,13 @@ export class Store {
     }
   }
 
+  // Hashes come from requests: own keys only, so `constructor` or `__proto__` is never "stored".
   hasAsset(hash: string): boolean {
-    return this.data.assets[hash] !== undefined;
+    return Object.hasOwn(this.data.assets, hash);
   }
 
   getAsset(hash: string): { contentType: string; bytes: Buffer } | undefined {
-    const meta = this.data.assets[hash];
+    const meta = Object.hasOwn(this.data.assets, hash) ? this.data.assets[hash] : undefined;
     if (!meta) return undefined;
     const bytes = this.dir ? readIfExists(path.join(this.dir, 'assets', hash)) : this.assetBytes.get(hash);
     return bytes ? { contentType: meta.contentType, bytes } : undefined;

@@ -1,6 +1,7 @@
 /**
  * Cloudflare's own CLI, unmodified, pointed at the local Cloudflare through its documented
- * `CLOUDFLARE_API_BASE_URL`: KV commands and a Pages Direct Upload deploy of a folder.
+ * `CLOUDFLARE_API_BASE_URL`: KV commands, a Pages Direct Upload deploy of a folder, and Workers
+ * deploys with static assets, versions and deployments on workers.dev.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,8 +31,13 @@ afterAll(async () => {
   fs.rmSync(home, { recursive: true, force: true });
 });
 
-/** Runs wrangler with a clean environment (no agent detection, no metrics, no browser login). */
+/** Runs wrangler in the home folder with a clean environment (no agent detection, no metrics, no browser login). */
 function wrangler(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return wranglerIn(home, ...args);
+}
+
+/** Runs wrangler in a project folder (where its wrangler.json(c) is). */
+function wranglerIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
@@ -45,7 +51,7 @@ function wrangler(...args: string[]): Promise<{ code: number; stdout: string; st
   };
   return new Promise((resolve) => {
     // Asynchronous on purpose: the emulator answers from this same process.
-    execFile(NODE, [WRANGLER, ...args], { env, cwd: home, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(NODE, [WRANGLER, ...args], { env, cwd, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -125,19 +131,7 @@ describe('wrangler deploy', () => {
     );
     const put = await wrangler('kv', 'key', 'put', 'who', 'world', '--namespace-id', namespaceId, '--remote');
     expect(put.code, put.stderr).toBe(0);
-    const deploy = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile(
-        NODE,
-        [WRANGLER, 'deploy'],
-        {
-          env: { PATH: process.env.PATH, HOME: home, CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl, CLOUDFLARE_API_TOKEN: cf.token, CLOUDFLARE_ACCOUNT_ID: cf.accountId, WRANGLER_SEND_METRICS: 'false', CI: 'true', NO_COLOR: '1' },
-          cwd: proj,
-          encoding: 'utf8',
-          timeout: 120_000,
-        },
-        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
-      );
-    });
+    const deploy = await wranglerIn(proj, 'deploy');
     expect(deploy.code, `${deploy.stdout}\n${deploy.stderr}`).toBe(0);
     expect(deploy.stdout).toContain('*.apps.nextdeploy.test/*');
     const res = await cf.edgeRequest('shop.apps.nextdeploy.test', '/');
@@ -146,3 +140,99 @@ describe('wrangler deploy', () => {
   });
 });
 
+
+describe('wrangler deploy with static assets, versions upload and versions deploy', () => {
+  const SCRIPT = 'wassets';
+  const HOST = `${SCRIPT}.nextdeploy-local.workers.dev`;
+  const worker = (word: string) => `import { Buffer } from 'node:buffer';
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/via-binding') return env.ASSETS.fetch(new URL('/style.css', request.url));
+    // node:buffer needs nodejs_compat: the flag reached the version's workerd.
+    return new Response('worker ${word} ' + Buffer.from('${word}').toString('base64'));
+  },
+};`;
+
+  it('deploys, uploads a version with a Preview URL, moves traffic to it, re-deploys one changed asset, lists', async () => {
+    const proj = fs.mkdtempSync(path.join(os.tmpdir(), 'cf-local-wassets-'));
+    const write = (rel: string, body: string) => fs.writeFileSync(path.join(proj, rel), body);
+    fs.mkdirSync(path.join(proj, 'public'));
+    write('public/index.html', '<h1>home one</h1>');
+    write('public/style.css', 'h1 { color: red }');
+    write('index.js', worker('one'));
+    write(
+      'wrangler.jsonc',
+      `// wrangler's own JSONC config: the Worker, its assets folder and binding, workers.dev and Preview URLs.
+{
+  "name": "${SCRIPT}",
+  "main": "index.js",
+  "compatibility_date": "2025-01-01",
+  "compatibility_flags": ["nodejs_compat"],
+  "assets": { "directory": "public", "binding": "ASSETS" },
+  "workers_dev": true,
+  "preview_urls": true,
+}`,
+    );
+    const out = (r: { stdout: string; stderr: string }) => `${r.stdout}\n${r.stderr}`;
+
+    // 1. The first deploy: a script upload with its assets, deployed at 100 % on workers.dev.
+    const first = await wranglerIn(proj, 'deploy');
+    expect(first.code, out(first)).toBe(0);
+    expect(first.stdout).toContain(`https://${HOST}`);
+    const firstId = /Current Version ID: ([0-9a-f-]{36})/.exec(first.stdout)?.[1];
+    expect(firstId, first.stdout).toBeDefined();
+    expect(await cf.edgeRequest(HOST, '/')).toMatchObject({ status: 200, body: '<h1>home one</h1>' });
+    expect((await cf.edgeRequest(HOST, '/style.css')).headers['content-type']).toContain('text/css');
+    expect((await cf.edgeRequest(HOST, '/api')).body).toBe(`worker one ${Buffer.from('one').toString('base64')}`);
+    expect((await cf.edgeRequest(HOST, '/via-binding')).body).toBe('h1 { color: red }');
+
+    // 2. A versions upload of changed code and a changed asset: a new version, not deployed, on its Preview URL.
+    write('index.js', worker('two'));
+    write('public/style.css', 'h1 { color: blue }');
+    const upload = await wranglerIn(proj, 'versions', 'upload');
+    expect(upload.code, out(upload)).toBe(0);
+    const secondId = /Worker Version ID: ([0-9a-f-]{36})/.exec(upload.stdout)?.[1];
+    const preview = /Version Preview URL: https:\/\/([0-9a-f]{8}-[\w.-]+)/.exec(upload.stdout);
+    expect(secondId && preview, upload.stdout).toBeTruthy();
+    const previewHost = preview![1]!;
+    expect(previewHost).toBe(`${secondId!.slice(0, 8)}-${HOST}`);
+    expect((await cf.edgeRequest(previewHost, '/api')).body).toBe(`worker two ${Buffer.from('two').toString('base64')}`);
+    expect((await cf.edgeRequest(previewHost, '/style.css')).body).toBe('h1 { color: blue }');
+    expect((await cf.edgeRequest(HOST, '/api')).body).toMatch(/^worker one /);
+    expect((await cf.edgeRequest(HOST, '/style.css')).body).toBe('h1 { color: red }');
+
+    // 3. versions deploy moves all traffic to it (non-interactive: the spec names the version and share).
+    const moved = await wranglerIn(proj, 'versions', 'deploy', `${secondId}@100`, '-y');
+    expect(moved.code, out(moved)).toBe(0);
+    expect((await cf.edgeRequest(HOST, '/api')).body).toMatch(/^worker two /);
+    expect((await cf.edgeRequest(HOST, '/style.css')).body).toBe('h1 { color: blue }');
+
+    // 4. A re-deploy with one changed asset sends that file alone (one bucket, one new file in the store).
+    write('public/index.html', '<h1>home three</h1>');
+    const storedBefore = Object.keys(cf.state().assets).length;
+    const seq = cf.mutations().at(-1)?.seq ?? 0;
+    const again = await wranglerIn(proj, 'deploy');
+    expect(again.code, out(again)).toBe(0);
+    // The non-versioned settings PATCH of a deploy over an existing Worker is answered.
+    expect(out(again)).not.toContain('Could not apply service and environment tags');
+    const buckets = cf.mutations().filter((m) => m.seq > seq && m.operation === 'workers.assets.upload.create' && m.outcome === 'applied');
+    expect(buckets.length).toBe(1);
+    expect(Object.keys(cf.state().assets).length).toBe(storedBefore + 1);
+    expect(again.stdout).toMatch(/Uploaded 1 file \(1 already uploaded\)/);
+    expect(await cf.edgeRequest(HOST, '/')).toMatchObject({ status: 200, body: '<h1>home three</h1>' });
+    const thirdId = /Current Version ID: ([0-9a-f-]{36})/.exec(again.stdout)?.[1];
+
+    // 5. What wrangler lists is what the emulator keeps: three versions, three deployments, newest live.
+    const deployments = await wranglerIn(proj, 'deployments', 'list');
+    expect(deployments.code, out(deployments)).toBe(0);
+    for (const id of [firstId, secondId, thirdId]) expect(deployments.stdout).toContain(`(100%) ${id}`);
+    const versions = await wranglerIn(proj, 'versions', 'list');
+    expect(versions.code, out(versions)).toBe(0);
+    for (const id of [firstId, secondId, thirdId]) expect(versions.stdout).toContain(`Version ID:  ${id}`);
+    const live = cf.state().workerDeployments.filter((d) => d.script === SCRIPT).at(-1)!;
+    expect(live.versions).toEqual([{ version_id: thirdId, percentage: 100 }]);
+    expect(live.source).toBe('wrangler');
+    fs.rmSync(proj, { recursive: true, force: true });
+  });
+});

@@ -12,7 +12,7 @@ import { liveVersion } from '../workers/model.ts';
 import { readUpload, versionFromUpload } from '../workers/upload.ts';
 import { commitVersion, deployVersions, findVersion, listDeployments, listVersions, versionNotFound } from '../workers/versions.ts';
 import { scriptSubdomain, setAccountSubdomain, setScriptSubdomain } from '../workers/workers-dev.ts';
-import { publicBindings, S, SCRIPTS_READ, SCRIPTS_WRITE, scriptOf } from './workers-scripts.ts';
+import { clientSource, publicBindings, S, SCRIPTS_READ, SCRIPTS_WRITE, scriptOf } from './workers-scripts.ts';
 
 function versionView(account: AccountModel, v: WorkerVersionRecord) {
   return {
@@ -24,7 +24,9 @@ function versionView(account: AccountModel, v: WorkerVersionRecord) {
       source: v.source as 'api',
       created_on: v.created_on,
       modified_on: v.created_on,
-      hasPreview: scriptSubdomain(account, v.script).previews_enabled,
+      // The schema names it `hasPreview`; the live API answers `has_preview`, which is what wrangler
+      // reads to print a version's Preview URL (a live `versions/{id}` answer has only that one).
+      has_preview: scriptSubdomain(account, v.script).previews_enabled,
     },
     annotations: v.annotations,
     resources: {
@@ -49,9 +51,10 @@ async function uploadVersion(ctx: Ctx) {
     bindings.push(...(liveVersion(ctx.account, s.id)?.bindings ?? []).filter((b) => up.meta.keep_bindings!.includes(b.type) && !names.has(b.name)));
   }
   const live = liveVersion(ctx.account, s.id);
-  const v = versionFromUpload(ctx.account, s.id, up, { source: 'api', triggeredBy: 'version_upload', bindings, ...(live ? { previous: live } : {}) });
+  const v = versionFromUpload(ctx.account, s.id, up, { source: clientSource(ctx), triggeredBy: 'version_upload', bindings, ...(live ? { previous: live } : {}) });
   await commitVersion(ctx.account, v);
-  return { result: versionView(ctx.account, v) };
+  // startup_time_ms: wrangler prints it ("Worker Startup Time"); workerd starts the version in-process, so a nominal 1.
+  return { result: { ...versionView(ctx.account, v), startup_time_ms: 1 } };
 }
 
 /** Versions, deployments, assets uploads and workers.dev. */
@@ -132,7 +135,7 @@ export const workersDeployRoutes: RouteDef[] = [
     permissions: SCRIPTS_WRITE,
     handler: async (ctx) => {
       const s = scriptOf(ctx);
-      return { result: deploymentView(ctx.account, await deployVersions(ctx.account, s.id, ctx.json())) };
+      return { result: deploymentView(ctx.account, await deployVersions(ctx.account, s.id, ctx.json(), clientSource(ctx))) };
     },
   },
   {

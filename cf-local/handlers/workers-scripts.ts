@@ -2,6 +2,7 @@
  * Workers scripts HTTP routes: multipart module upload, list, download, delete and settings. Secrets,
  * subdomain and versions are handlers/workers-versions.ts; routes are handlers/workers-routes.ts.
  */
+import type { Worker } from 'cloudflare/resources/workers/beta/workers/workers';
 import type { Script, ScriptUpdateResponse } from 'cloudflare/resources/workers/scripts/scripts';
 import type { AccountModel } from '../account-model.ts';
 import { Errors } from '../errors.ts';
@@ -9,6 +10,8 @@ import type { Ctx, RouteDef } from '../api-routes.ts';
 import type { ScriptBinding, ScriptRecord } from '../state.ts';
 import { findScript, listScripts, liveVersion, putScript, removeScript } from '../workers/model.ts';
 import { readUpload, versionFromUpload } from '../workers/upload.ts';
+import { scriptSettings } from '../workers/script-settings.ts';
+import { scriptSubdomain, WORKERS_DEV } from '../workers/workers-dev.ts';
 
 export const SCRIPTS_READ = ['Workers Scripts Read', 'Workers Scripts Write'];
 export const SCRIPTS_WRITE = ['Workers Scripts Write'];
@@ -16,7 +19,7 @@ export const SCRIPTS_WRITE = ['Workers Scripts Write'];
 export const S = '/accounts/{account_id}/workers/scripts';
 
 
-function scriptView(s: ScriptRecord): Script & ScriptUpdateResponse {
+function scriptView(account: AccountModel, s: ScriptRecord): Script & ScriptUpdateResponse {
   return {
     id: s.id,
     created_on: s.created_on,
@@ -25,7 +28,7 @@ function scriptView(s: ScriptRecord): Script & ScriptUpdateResponse {
     compatibility_date: s.compatibility_date,
     compatibility_flags: s.compatibility_flags,
     handlers: ['fetch'],
-    has_assets: false,
+    has_assets: liveVersion(account, s.id)?.assets !== undefined,
     has_modules: true,
     logpush: false,
     startup_time_ms: 1,
@@ -40,6 +43,26 @@ export function publicBindings(bindings: ScriptBinding[]): ScriptBinding[] {
     if (b.type === 'assets') return { type: b.type, name: b.name } as ScriptBinding;
     return b;
   });
+}
+
+/**
+ * A Worker's workers.dev settings as the Workers API shows them: the switches, plus the address it
+ * would serve on (`url`) and the host suffix its Preview URLs take a version prefix on
+ * (`preview_url_suffix`, `-<script>.<subdomain>.workers.dev`). wrangler reads the suffix to print a
+ * version's Preview URL. Source: the SDK's `workers.beta.workers` `Worker.Subdomain` (both are
+ * present whenever the account owns a subdomain, whatever the switches say).
+ */
+function workerSubdomainView(account: AccountModel, script: string): Worker.Subdomain {
+  const host = `${script}.${account.store.data.workersSubdomain}.${WORKERS_DEV}`;
+  return { ...scriptSubdomain(account, script), url: `https://${host}`, preview_url_suffix: `-${host}` };
+}
+
+/**
+ * The `source` of a version or deployment a request makes: `wrangler` for wrangler (its
+ * User-Agent is `wrangler/<version>`), else `api`; live versions uploaded by wrangler say so.
+ */
+export function clientSource(ctx: Ctx): 'wrangler' | 'api' {
+  return /^wrangler\//.test(String(ctx.headers['user-agent'] ?? '')) ? 'wrangler' : 'api';
 }
 
 /** The script named in the path, in the account named in the path (404 if unknown). */
@@ -62,10 +85,10 @@ async function upload(ctx: Ctx) {
     const names = new Set((meta.bindings ?? []).map((b) => b.name));
     meta.bindings = [...(meta.bindings ?? []), ...prev.bindings.filter((b) => meta.keep_bindings!.includes(b.type) && !names.has(b.name))];
   }
-  const version = versionFromUpload(ctx.account, name, up, { source: 'api', triggeredBy: 'upload', bindings: meta.bindings ?? [], ...(prev ? { previous: liveVersion(ctx.account, name) } : {}) });
+  const version = versionFromUpload(ctx.account, name, up, { source: clientSource(ctx), triggeredBy: 'upload', bindings: meta.bindings ?? [], ...(prev ? { previous: liveVersion(ctx.account, name) } : {}) });
   const rec = await putScript(ctx.account, name, meta, up.modules, version);
   // `deployment_id`: the version now serving (wrangler prints it as "Current Version ID").
-  return { result: { ...scriptView(rec), has_assets: version.assets !== undefined, deployment_id: version.id } };
+  return { result: { ...scriptView(ctx.account, rec), deployment_id: version.id } };
 }
 
 /** Upload, list, download, delete and settings of Workers scripts. */
@@ -78,7 +101,7 @@ export const workersScriptRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       ctx.account.checkAccount(ctx.params.account_id);
-      return { result: listScripts(ctx.account).map(scriptView) };
+      return { result: listScripts(ctx.account).map((x) => scriptView(ctx.account, x)) };
     },
   },
   {
@@ -106,7 +129,7 @@ export const workersScriptRoutes: RouteDef[] = [
       return {
         result: {
           id: s.id,
-          default_environment: { environment: 'production', created_on: s.created_on, modified_on: s.modified_on, script: scriptView(s) },
+          default_environment: { environment: 'production', created_on: s.created_on, modified_on: s.modified_on, script: scriptView(ctx.account, s) },
           created_on: s.created_on,
           modified_on: s.modified_on,
           environments: [{ environment: 'production', created_on: s.created_on, modified_on: s.modified_on }],
@@ -134,17 +157,16 @@ export const workersScriptRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
+      // The version settings are the deployed version's (a `versions deploy` moves them too).
+      const v = liveVersion(ctx.account, s.id) ?? s;
       return {
         result: {
-          bindings: publicBindings(s.bindings),
-          compatibility_date: s.compatibility_date,
-          compatibility_flags: s.compatibility_flags,
+          bindings: publicBindings(v.bindings),
+          compatibility_date: v.compatibility_date,
+          compatibility_flags: v.compatibility_flags,
           usage_model: s.usage_model,
-          logpush: false,
-          tail_consumers: [],
           placement: {},
-          observability: { enabled: false },
-          tags: [],
+          ...scriptSettings(ctx.account, s.id),
         },
       };
     },
@@ -162,11 +184,8 @@ export const workersScriptRoutes: RouteDef[] = [
           name: s.id,
           created_on: s.created_on,
           updated_on: s.modified_on,
-          logpush: false,
-          observability: { enabled: false },
-          subdomain: { enabled: false, previews_enabled: false },
-          tags: [],
-          tail_consumers: [],
+          subdomain: workerSubdomainView(ctx.account, s.id),
+          ...scriptSettings(ctx.account, s.id),
         },
       };
     },

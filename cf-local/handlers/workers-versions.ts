@@ -1,14 +1,16 @@
 /**
  * Workers script secrets (wrangler lists them before a deploy, and puts them one by one); a secret
- * change is a new version deployed at 100 %, as on Cloudflare. Versions, deployments and the
- * workers.dev subdomain are handlers/workers-deploys.ts.
+ * change is a new version deployed at 100 %, as on Cloudflare. And the script's non-versioned
+ * settings (workers/script-settings.ts). Versions, deployments and the workers.dev subdomain are
+ * handlers/workers-deploys.ts.
  */
 import { Errors } from '../errors.ts';
 import type { RouteDef } from '../api-routes.ts';
 import { putScript } from '../workers/model.ts';
+import { editScriptSettings, scriptSettings } from '../workers/script-settings.ts';
 import { S, SCRIPTS_READ, SCRIPTS_WRITE, scriptOf } from './workers-scripts.ts';
 
-/** Secrets of one Workers script. */
+/** Secrets and non-versioned settings of one Workers script. */
 export const workersVersionRoutes: RouteDef[] = [
 
   // secrets (wrangler lists them before a deploy, and puts them one by one)
@@ -35,5 +37,19 @@ export const workersVersionRoutes: RouteDef[] = [
       await putScript(ctx.account, s.id, { main_module: s.main_module, bindings, compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model }, s.modules);
       return { result: { name: body.name, type: 'secret_text' } };
     },
+  },
+  {
+    method: 'GET',
+    template: `${S}/{script_name}/script-settings`,
+    operation: 'workers.scripts.settings.get',
+    permissions: SCRIPTS_READ,
+    handler: (ctx) => ({ result: scriptSettings(ctx.account, scriptOf(ctx).id) }),
+  },
+  {
+    method: 'PATCH',
+    template: `${S}/{script_name}/script-settings`,
+    operation: 'workers.scripts.settings.edit',
+    permissions: SCRIPTS_WRITE,
+    handler: (ctx) => ({ result: editScriptSettings(ctx.account, scriptOf(ctx).id, ctx.json()) }),
   },
 ];

@@ -17,6 +17,8 @@ export const MAX_ASSET_FILES = 20_000;
 export const MAX_ASSET_BYTES = 25 * 1024 * 1024;
 /** Source: the direct-upload docs ("The JWT is valid for one hour"). */
 export const ASSET_JWT_TTL_MS = 60 * 60 * 1000;
+/** A manifest hash: 32 hex (wrangler's truncated blake3); part names of a bucket upload are checked against it too. */
+const HASH = /^[0-9a-f]{32}$/;
 /** How the emulator groups missing files into upload requests (Cloudflare's own choice is not published). */
 const BUCKET_FILES = 2_000;
 const BUCKET_BYTES = 40 * 1024 * 1024;
@@ -75,7 +77,7 @@ export class AssetUploads {
     const clean: VersionAssets['manifest'] = Object.create(null) as VersionAssets['manifest'];
     const sizes = new Map<string, number>();
     for (const [p, v] of entries) {
-      if (!p.startsWith('/') || typeof v?.hash !== 'string' || !/^[0-9a-f]{32}$/.test(v.hash) || typeof v.size !== 'number') throw AssetErrors.badManifest(`entry ${p}`);
+      if (!p.startsWith('/') || typeof v?.hash !== 'string' || !HASH.test(v.hash) || typeof v.size !== 'number') throw AssetErrors.badManifest(`entry ${p}`);
       if (v.size > MAX_ASSET_BYTES) throw AssetErrors.tooLarge(p, v.size);
       clean[p] = { hash: v.hash, size: v.size };
       sizes.set(v.hash, v.size);
@@ -113,7 +115,7 @@ export class AssetUploads {
   upload(sid: string, files: Array<{ hash: string; base64: string; contentType: string }>): { jwt?: string } {
     const session = this.sessions.get(sid);
     if (!session) throw AssetErrors.unauthorized();
-    for (const f of files) if (!session.pending.has(f.hash) && !this.account.store.hasAsset(f.hash)) throw AssetErrors.notInSession(f.hash);
+    for (const f of files) if (!HASH.test(f.hash) || (!session.pending.has(f.hash) && !this.account.store.hasAsset(f.hash))) throw AssetErrors.notInSession(f.hash);
     for (const f of files) {
       const bytes = Buffer.from(f.base64, 'base64');
       if (bytes.length > MAX_ASSET_BYTES) throw AssetErrors.tooLarge(f.hash, bytes.length);

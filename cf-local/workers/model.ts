@@ -66,6 +66,8 @@ export async function putScript(account: AccountModel, name: string, meta: Uploa
     compatibility_date: meta.compatibility_date ?? '2025-01-01',
     compatibility_flags: meta.compatibility_flags ?? [],
     usage_model: meta.usage_model ?? 'standard',
+    // Non-versioned: an upload keeps them (the script-settings route changes them).
+    ...(existing?.settings ? { settings: existing.settings } : {}),
   };
   const live = liveVersion(account, name);
   const v =

@@ -77,7 +77,7 @@ function pruneVersions(account: AccountModel, script: string): void {
  * Moves a script's traffic. Source for the rules and codes: the deployments API (percentages must
  * add up to 100, at most two versions; an unknown version is 10220).
  */
-export async function deployVersions(account: AccountModel, script: string, body: { strategy?: string; versions?: Array<{ version_id?: string; percentage?: number }>; annotations?: Record<string, string> }): Promise<WorkerDeploymentRecord> {
+export async function deployVersions(account: AccountModel, script: string, body: { strategy?: string; versions?: Array<{ version_id?: string; percentage?: number }>; annotations?: Record<string, string> }, source = 'api'): Promise<WorkerDeploymentRecord> {
   const versions = body.versions ?? [];
   if (body.strategy !== 'percentage') throw new CfApiError(400, { code: 10021, message: `Unknown deployment strategy '${String(body.strategy)}'; only 'percentage' exists.` });
   if (versions.length < 1 || versions.length > 2) throw new CfApiError(400, { code: 10021, message: 'A deployment has one or two versions.' });
@@ -90,7 +90,7 @@ export async function deployVersions(account: AccountModel, script: string, body
     id: randomUUID(),
     script,
     created_on: account.isoNow(),
-    source: 'api',
+    source,
     strategy: 'percentage',
     annotations: { 'workers/triggered_by': 'deployment', ...(body.annotations ?? {}) },
     versions: versions.map((x) => ({ version_id: x.version_id!, percentage: Number(x.percentage) })),

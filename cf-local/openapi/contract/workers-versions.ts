@@ -100,6 +100,8 @@ export function workersVersionsContract(env: () => ContractEnv): void {
       const stray = await api.call('POST', upload, { query, form: bucket([], { [UNKNOWN_ID]: 'not in the manifest' }), token: uploadJwt });
       expectAnswer(stray, 400, 10021);
       expect(JSON.stringify(stray.body)).toContain(UNKNOWN_ID);
+      // A part name is a lookup key: one that is no hash is refused, never treated as stored.
+      expectAnswer(await api.call('POST', upload, { query, form: bucket([], Object.fromEntries([['__proto__', 'x'], ['constructor', 'y']])), token: uploadJwt }), 400, 10021);
       expectAnswer(await api.call('POST', upload, { form: bucket(['/index.html']), token: uploadJwt }), 400);
 
       const partial = await api.call('POST', upload, { query, form: bucket(['/index.html']), token: uploadJwt });
