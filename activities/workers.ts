@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/activity';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { WorkersSource } from '../core/deploy-input.ts';
-import { versionHost, WORKERS_BUNDLE_FILE, WORKERS_LIMITS, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
+import { kvNamespaceTitle, versionHost, WORKERS_BUNDLE_FILE, WORKERS_LIMITS, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
 import { formatZodIssues } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
 import { heartbeat } from './context.ts';
@@ -116,9 +116,15 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
 
   const stats: WorkerUploadStats = { assets: assets.length, assetsUploaded: 0, bytesUploaded: 0 };
   const completionJwt = assets.length > 0 ? await uploadAssets(ctx, args.accountId, script, assets, stats) : null;
+  const kvBindings = [];
+  for (const kv of bundle.kvNamespaces) {
+    kvBindings.push({ type: 'kv_namespace', name: kv.binding, namespace_id: kv.id ?? (await ensureKvNamespace(ctx, args.accountId, kvNamespaceTitle(script, kv.binding))) });
+  }
+  // Every version knows which one it is at run time, so one build can serve many versions.
+  const vars = { ...bundle.vars, NEXTDEPLOY_VERSION: args.version };
   const bindings: Record<string, unknown>[] = [
-    ...Object.entries(bundle.vars).map(([name, text]) => ({ type: 'plain_text', name, text })),
-    ...bundle.kvNamespaces.map((kv) => ({ type: 'kv_namespace', name: kv.binding, namespace_id: kv.id })),
+    ...Object.entries(vars).map(([name, text]) => ({ type: 'plain_text', name, text })),
+    ...kvBindings,
     ...(bundle.assetsBinding && completionJwt ? [{ type: 'assets', name: bundle.assetsBinding }] : []),
   ];
   const metadata = {
@@ -139,13 +145,14 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
   };
   const base = `/accounts/${args.accountId}/workers/scripts/${script}`;
   let versionId: string;
+  const annotations = { 'workers/message': args.marker, 'workers/tag': args.version };
   if (existing === 'no-script') {
-    // The script upload takes no annotations; a retry after it landed finds the script and uploads a version.
-    await ctx.call(`workers.scripts.update ${script}`, () => ctx.cf.put(base, { body: form(metadata) }));
+    // The script upload carries the same annotations (as `wrangler deploy --message` sends them), so a retry finds it too.
+    await ctx.call(`workers.scripts.update ${script}`, () => ctx.cf.put(base, { body: form({ ...metadata, annotations }) }));
     versionId = await deployedVersion(ctx, args.accountId, script);
   } else {
     const created = (await ctx.call(`workers.scripts.versions.create ${script}`, () =>
-      ctx.cf.post(`${base}/versions`, { body: form({ ...metadata, annotations: { 'workers/message': args.marker, 'workers/tag': args.version } }) }),
+      ctx.cf.post(`${base}/versions`, { body: form({ ...metadata, annotations }) }),
     )) as { result?: { id?: string }; id?: string };
     versionId = (created.result?.id ?? created.id)!;
   }
@@ -209,4 +216,19 @@ async function uploadAssets(ctx: Ctx, accountId: string, script: string, assets:
     heartbeat();
   }
   return jwt;
+}
+
+/** The namespace titled `title` (a binding's own, made on the first deploy and kept after). */
+async function ensureKvNamespace(ctx: Ctx, accountId: string, title: string): Promise<string> {
+  let page = await ctx.call('kv.namespaces.list', () => ctx.cf.kv.namespaces.list({ account_id: accountId, per_page: 100 }));
+  for (;;) {
+    const hit = page.getPaginatedItems().find((ns) => ns.title === title);
+    if (hit) return hit.id;
+    if (!page.hasNextPage()) break;
+    const current = page;
+    page = await ctx.call('kv.namespaces.list', () => current.getNextPage());
+  }
+  const made = await ctx.call(`kv.namespaces.create ${title}`, () => ctx.cf.kv.namespaces.create({ account_id: accountId, title }));
+  ctx.log('made a KV namespace for a binding of the Worker', { title, id: made.id });
+  return made.id;
 }

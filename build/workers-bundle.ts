@@ -2,12 +2,12 @@
 // folder the upload activity reads: wrangler's own bundler (`wrangler deploy --dry-run --outdir`,
 // offline, no API call) makes the modules, exactly as `wrangler deploy` would upload them.
 import { execFile } from 'node:child_process';
-import { cp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { unstable_readConfig } from 'wrangler';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
-import { WORKERS_BUNDLE_FILE, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
+import { PLACEHOLDER_KV_ID, WORKERS_BUNDLE_FILE, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
 
 const run = promisify(execFile);
 const WRANGLER = path.join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
@@ -83,11 +83,21 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
   }
   const mainModule = path.basename(config.main);
   let assetsDir: string | null = null;
+  const special: { _headers?: string; _redirects?: string } = {};
   if (config.assets?.directory) {
     assetsDir = 'assets';
-    await cp(path.resolve(appDir, config.assets.directory), path.join(outDir, assetsDir), { recursive: true });
+    const from = path.resolve(appDir, config.assets.directory);
+    await cp(from, path.join(outDir, assetsDir), { recursive: true });
+    // As wrangler does: _headers and _redirects travel in the upload's assets config, not as files.
+    for (const name of ['_headers', '_redirects'] as const) {
+      const text = await readFile(path.join(from, name), 'utf8').catch(() => undefined);
+      if (text !== undefined) special[name] = text;
+    }
   }
-  const kvNamespaces = config.kv_namespaces.map((kv) => ({ binding: kv.binding, id: options.kvNamespaceIds?.[kv.binding] ?? kv.id ?? '' }));
+  const kvNamespaces = config.kv_namespaces.map((kv: { binding: string; id?: string }) => {
+    const id = options.kvNamespaceIds?.[kv.binding] ?? kv.id;
+    return { binding: kv.binding, id: !id || id === PLACEHOLDER_KV_ID ? null : id };
+  });
   const bundle = workersBundleSchema.parse({
     schema: 1,
     mainModule,
@@ -97,6 +107,7 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
       ...(config.assets?.html_handling ? { html_handling: config.assets.html_handling } : {}),
       ...(config.assets?.not_found_handling ? { not_found_handling: config.assets.not_found_handling } : {}),
       ...(config.assets?.run_worker_first !== undefined ? { run_worker_first: config.assets.run_worker_first } : {}),
+      ...special,
     },
     assetsBinding: config.assets?.binding ?? null,
     compatibilityDate: config.compatibility_date,

@@ -17,7 +17,7 @@ import { findDeploymentById, findDeploymentByShortId, isLive, latestForBranch, p
 import { findProject } from './pages/projects.ts';
 import { listRoutes } from './workers/model.ts';
 import { answerVersion, resolveWorkersDev, routedVersion } from './workers/workers-dev.ts';
-import { MIME, decode, fillPlaceholders, parseHeaders, parseRedirects, routesInclude } from './pages/special-files.ts';
+import { MIME, applyHeaderRules, decode, fillPlaceholders, parseRedirects, routesInclude } from './pages/special-files.ts';
 import type { DeploymentRecord, RouteRecord } from './state.ts';
 
 function escapeHtml(s: string): string {
@@ -138,20 +138,7 @@ export class Edge {
       return new Response(null, { status: rule.status, headers: { location: to, 'x-cf-local-deployment': d.id, server: 'cloudflare' } });
     }
     const res = this.serveFile(d, url, request);
-    if (special['_headers']) {
-      // A rule's header replaces the default one; several matching rules join with ", " (Pages' documented behaviour).
-      const touched = new Set<string>();
-      for (const rule of parseHeaders(decode(special['_headers'])!)) {
-        if (!rule.pattern.test(url.pathname)) continue;
-        for (const name of rule.detach) res.headers.delete(name);
-        for (const [name, value] of rule.set) {
-          const key = name.toLowerCase();
-          if (touched.has(key)) res.headers.append(name, value);
-          else res.headers.set(name, value);
-          touched.add(key);
-        }
-      }
-    }
+    if (special['_headers']) applyHeaderRules(res, decode(special['_headers'])!, url.pathname);
     return res;
   }
 

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Miniflare } from 'miniflare';
+import { Log, LogLevel, Miniflare } from 'miniflare';
 import type { ScriptRecord } from './state.ts';
 import { CfApiError, Errors } from './errors.ts';
 
@@ -57,6 +58,8 @@ export class WorkerRuntime {
     },
   ) {}
 
+  private readonly proxySecret = randomBytes(24).toString('hex');
+
   private buildOptions(namespaces: string[], scripts: ScriptRecord[]): ConstructorParameters<typeof Miniflare>[0] {
     const internalEnv: Record<string, unknown> = {};
     for (const id of namespaces) internalEnv[kvBindingName(id)] = { type: 'kv', id };
@@ -76,6 +79,10 @@ export class WorkerRuntime {
     this.tmpDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'cf-local-workerd-'));
     const options: Record<string, unknown> = { host: '127.0.0.1', workers, enableDevRegistry: false, resourceTmpPath: this.tmpDir };
     if (this.opts.persistDir) options.resourcePersistencePath = path.resolve(this.opts.persistDir);
+    // Worker console output, for debugging the emulator (CF_LOCAL_DEBUG_LOG=1).
+    if (process.env.CF_LOCAL_DEBUG_LOG) options.log = new Log(LogLevel.DEBUG);
+    // With this secret on a request, Miniflare's entry gives the Worker the Host of the request's URL, as Cloudflare does.
+    options.unsafeProxySharedSecret = this.proxySecret;
     return options as ConstructorParameters<typeof Miniflare>[0];
   }
 
@@ -168,12 +175,23 @@ export class WorkerRuntime {
 
   /** Hand a request to an uploaded Worker. */
   async fetchWorker(name: string, request: Request): Promise<Response> {
-    const fetcher = await this.serial(() => this.mustMf().getWorker(name));
-    const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers: request.headers, redirect: 'manual' };
+    const mf = await this.serial(async () => this.mustMf());
+    const headers = new Headers(request.headers);
+    // Through Miniflare's entry, named by its route override, as a request from the internet would
+    // come: getWorker()'s proxy goes by a /cdn-cgi/ URL, where Miniflare refuses any Origin that is
+    // not localhost (its dev-server CSRF guard), so a browser's form POST would never arrive.
+    headers.set('MF-Route-Override', name);
+    headers.set('MF-Proxy-Shared-Secret', this.proxySecret);
+    const init: RequestInit & { duplex?: 'half' } = { method: request.method, headers, redirect: 'manual' };
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       init.body = Buffer.from(await request.arrayBuffer());
     }
-    return (await fetcher.fetch(request.url, init as never)) as unknown as Response;
+    const res = (await mf.dispatchFetch(request.url, init as never)) as unknown as Response;
+    // Miniflare's own bookkeeping (the body is already decoded): not part of the Worker's answer.
+    if (!res.headers.has('mf-content-encoding')) return res;
+    const answer = new Headers(res.headers);
+    answer.delete('mf-content-encoding');
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers: answer });
   }
 
   private mustMf(): Miniflare {

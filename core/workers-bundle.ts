@@ -43,6 +43,10 @@ export const workersBundleSchema = z.strictObject({
       html_handling: z.enum(['auto-trailing-slash', 'force-trailing-slash', 'drop-trailing-slash', 'none']).optional(),
       not_found_handling: z.enum(['none', '404-page', 'single-page-application']).optional(),
       run_worker_first: z.union([z.boolean(), z.array(z.string())]).optional(),
+      /** The assets folder's `_headers` file, as text: Cloudflare reads it from the upload, not as an asset. */
+      _headers: z.string().max(100_000).optional(),
+      /** The assets folder's `_redirects` file, as text. */
+      _redirects: z.string().max(100_000).optional(),
     })
     .default({}),
   /** The binding the Worker reads its assets through (`ASSETS` for OpenNext). */
@@ -53,7 +57,13 @@ export const workersBundleSchema = z.strictObject({
   vars: z.record(z.string(), z.string()).default({}),
   /** KV namespaces the version binds (OpenNext's ISR cache, say), by binding name. */
   kvNamespaces: z
-    .array(z.strictObject({ binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), id: z.string().regex(/^[0-9a-f]{32}$/, { error: 'a KV binding needs the namespace’s 32-hex id' }) }))
+    .array(
+      z.strictObject({
+        binding: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        /** null: the deploy finds or creates the app's own namespace for this binding ({@link kvNamespaceTitle}). */
+        id: z.string().regex(/^[0-9a-f]{32}$/, { error: 'a KV binding needs the namespace’s 32-hex id (or null to have one made)' }).nullable(),
+      }),
+    )
     .max(100)
     .default([]),
 }).superRefine((b, ctx) => {
@@ -66,4 +76,12 @@ export type WorkersBundle = z.infer<typeof workersBundleSchema>;
 /** The version URL of a Worker version: `<first 8 hex of its id>-<script>.<subdomain>.workers.dev`. */
 export function versionHost(versionId: string, script: string, subdomain: string): string {
   return `${versionId.replace(/-/g, '').slice(0, 8)}-${script}.${subdomain}.workers.dev`;
+}
+
+/** An id in a wrangler config that only holds the place of a namespace the deploy makes (OpenNext's templates ship it). */
+export const PLACEHOLDER_KV_ID = '00000000000000000000000000000000';
+
+/** The title of the namespace a deploy makes for a KV binding with no id: one per Worker and binding. */
+export function kvNamespaceTitle(script: string, binding: string): string {
+  return `${script}-${binding.toLowerCase().replace(/_/g, '-')}`;
 }

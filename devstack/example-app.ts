@@ -21,7 +21,8 @@ export interface ExampleBuild {
 
 const SOURCE_ENTRIES = ['app', 'pages', 'public', 'next.config.js', 'package.json'];
 
-function hashSources(appDir: string, versionLabel: string): string {
+/** Content hash of an app's sources (`entries`), the Next.js version and a label. */
+export function hashSources(appDir: string, versionLabel: string, entries: readonly string[] = SOURCE_ENTRIES): string {
   const hash = createHash('sha256');
   const nextVersion = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules', 'next', 'package.json'), 'utf8')).version;
   hash.update(`next@${nextVersion}\0version=${versionLabel}\0`);
@@ -34,14 +35,15 @@ function hashSources(appDir: string, versionLabel: string): string {
     }
     hash.update(`${rel}\0`).update(readFileSync(abs)).update('\0');
   };
-  for (const entry of SOURCE_ENTRIES) walk(entry);
+  for (const entry of entries) walk(entry);
   return hash.digest('hex').slice(0, 16);
 }
 
 /** Builds kept in `.nextdeploy/example-builds/` (older ones are removed). */
 const KEEP_BUILDS = 8;
 
-function pruneBuilds(root: string, keep: string): void {
+/** Removes half-built folders of dead builds and all but the newest builds in `root`. */
+export function pruneBuilds(root: string, keep: string): void {
   // Half-built folders of builds whose process died.
   for (const entry of readdirSync(root)) {
     const pid = Number(/\.tmp-(\d+)$/.exec(entry)?.[1] ?? 0);

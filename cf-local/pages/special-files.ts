@@ -95,6 +95,24 @@ export function parseHeaders(text: string): HeaderRule[] {
   return rules;
 }
 
+/**
+ * Applies `_headers` rules to a static answer: a rule's header replaces the default one; several
+ * matching rules join with ", " (the documented behaviour of Pages and of Workers static assets).
+ */
+export function applyHeaderRules(res: Response, text: string, pathname: string): void {
+  const touched = new Set<string>();
+  for (const rule of parseHeaders(text)) {
+    if (!rule.pattern.test(pathname)) continue;
+    for (const name of rule.detach) res.headers.delete(name);
+    for (const [name, value] of rule.set) {
+      const key = name.toLowerCase();
+      if (touched.has(key)) res.headers.append(name, value);
+      else res.headers.set(name, value);
+      touched.add(key);
+    }
+  }
+}
+
 /** `_routes.json`: which paths invoke the Functions (`include`/`exclude`, globs with `*`). Default: all. */
 export function routesInclude(routesJson: string | undefined, pathname: string): boolean {
   if (!routesJson) return true;

@@ -6,7 +6,7 @@
  */
 import type { AccountModel } from '../account-model.ts';
 import { globMatches } from '../glob.ts';
-import { MIME } from '../pages/special-files.ts';
+import { MIME, applyHeaderRules } from '../pages/special-files.ts';
 import type { VersionAssets, WorkerVersionRecord } from '../state.ts';
 
 type Manifest = VersionAssets['manifest'];
@@ -56,6 +56,14 @@ function nearest404(m: Manifest, pathname: string): string | undefined {
 
 /** Assets alone answering a request: a file, a redirect, or the not-found handling's answer. */
 export function serveAssets(account: AccountModel, assets: VersionAssets, request: Request): Response {
+  const res = assetAnswer(account, assets, request);
+  // The upload's `_headers` (assets.config._headers, as wrangler sends it) applies to asset answers only.
+  const rules = assets.config._headers;
+  if (typeof rules === 'string' && res.status !== 307) applyHeaderRules(res, rules, decodeSafe(new URL(request.url).pathname));
+  return res;
+}
+
+function assetAnswer(account: AccountModel, assets: VersionAssets, request: Request): Response {
   const url = new URL(request.url);
   const pathname = decodeSafe(url.pathname);
   const m = assets.manifest;

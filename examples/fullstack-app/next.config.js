@@ -22,10 +22,14 @@ const nextConfig = {
   turbopack: { root: workspaceRoot(here) },
   // Workers have no sharp; OpenNext's image optimisation needs an IMAGES binding we do not declare.
   images: { unoptimized: true },
-  env: {
-    // Shown on every page so a deploy is visibly the new version.
-    NEXTDEPLOY_VERSION: process.env.NEXTDEPLOY_VERSION ?? 'dev',
+  experimental: {
+    // Behind nextdeploy's router the Worker is reached at its version URL, and OpenNext sets
+    // x-forwarded-host from that Host: Next.js would refuse a server action whose Origin is the
+    // app's public hostname. nextdeploy's build passes the app's hostnames in NEXTDEPLOY_PUBLIC_HOSTS.
+    serverActions: { allowedOrigins: (process.env.NEXTDEPLOY_PUBLIC_HOSTS ?? '**.nextdeploy.test').split(',').filter(Boolean) },
   },
+  // No build-time `env`: the version shown on every page is the Worker's NEXTDEPLOY_VERSION var,
+  // read per request, so one build serves every version nextdeploy uploads.
 };
 
 export default nextConfig;

@@ -1,0 +1,130 @@
+// End to end, the Workers row: the full-stack example built by OpenNext (a real `next build`),
+// uploaded as Worker versions to the local Cloudflare, served by the router from each version's
+// own URL in workerd; a second version, then a rollback to the first.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { progressQuery, type DeployResult } from '../core/workflow-contracts.ts';
+import { buildFullstackExample } from '../devstack/fullstack-example.ts';
+import { snapshotBuild } from '../devstack/example-app.ts';
+import { startLocalDeployStack, LOCAL_APPS_DOMAIN, type LocalDeployStack } from '../worker/local-stack.ts';
+import { requestRollback, startDeploy } from './client.ts';
+
+let stack: LocalDeployStack;
+let bundleDir: string;
+const APP = 'shop';
+const SCRIPT = 'nextdeploy-shop';
+const HOST = `${APP}.nextdeploy.test`;
+const ROUTER_HOST = `${APP}.${LOCAL_APPS_DOMAIN}`;
+const SUBDOMAIN = 'nextdeploy-local';
+const WORKER_HOST = `${SCRIPT}.${SUBDOMAIN}.workers.dev`;
+
+function deployInput(version: string) {
+  return {
+    app: APP,
+    version,
+    accountId: stack.cf.accountId,
+    zoneId: stack.cf.zone.id,
+    kvNamespaceId: stack.kvNamespaceId,
+    pagesProject: 'demo',
+    source: { type: 'workers', path: snapshotBuild(bundleDir, APP, version), script: SCRIPT, subdomain: SUBDOMAIN },
+    metadata: { app: APP, version, defaultTarget: `https://${WORKER_HOST}`, routes: {} },
+    hostname: HOST,
+    customDomain: { enabled: false },
+    checks: { hostname: ROUTER_HOST, paths: ['/', '/isr', '/logo.svg'], propagationWindowMs: 1_500, retryIntervalMs: 200, requestTimeoutMs: 10_000 },
+    timing: { buildTimeoutMs: 60_000, pollInitialIntervalMs: 100, pollMaxIntervalMs: 500, domainTimeoutMs: 60_000, bakeMs: 0 },
+  };
+}
+
+async function deploy(version: string): Promise<{ result?: DeployResult; error?: unknown; workflowId: string; runId: string }> {
+  const { handle } = await startDeploy(stack.client, deployInput(version), { taskQueue: stack.taskQueue });
+  const settled = await handle.result().then((result) => ({ result }), (error: unknown) => ({ error }));
+  return { ...settled, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+}
+
+const get = (pathname: string, headers: Record<string, string> = {}) => stack.cf.edgeRequest(ROUTER_HOST, pathname, { headers });
+
+beforeAll(async () => {
+  // The build first (about 20 s the first time, cached after): the stack's servers need not wait on it.
+  bundleDir = (await buildFullstackExample()).bundleDir;
+  stack = await startLocalDeployStack({ cloudflare: { timing: { directUploadStepMs: 30, buildStepMs: 30, domainActivationMs: 300 } } });
+}, 300_000);
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('the full-stack example on the Workers row', () => {
+  let v1Page = '';
+
+  it('goes live: SSR per request reading a cookie, the POST route, middleware, static assets with long cache', async () => {
+    const v1 = await deploy('v1');
+    expect(v1.error).toBeUndefined();
+    expect(v1.result).toMatchObject({ status: 'live', liveVersion: 'v1' });
+    const progress = await stack.client.workflow.getHandle(v1.workflowId, v1.runId).query(progressQuery);
+    expect(progress.steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['trigger', 'build', 'domain', 'bake']);
+
+    const a = await get('/', { cookie: 'visitor=ada' });
+    const b = await get('/', { cookie: 'visitor=ada' });
+    expect(a.status).toBe(200);
+    expect(a.body).toContain('Hello, <!-- -->ada');
+    expect(a.body).toContain('version <!-- -->v1');
+    expect(a.headers['x-nextdeploy-middleware']).toBe('ran');
+    // Rendered per request: the middleware's request id differs.
+    const requestId = (body: string) => /request <!-- -->([0-9a-f-]{36})/.exec(body)?.[1];
+    expect(requestId(a.body)).toBeDefined();
+    expect(requestId(a.body)).not.toBe(requestId(b.body));
+    v1Page = a.body;
+
+    const echo = await stack.cf.edgeRequest(ROUTER_HOST, '/api/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"workers"}' });
+    expect(echo.status).toBe(200);
+    expect(JSON.parse(echo.body)).toEqual({ method: 'POST', contentType: 'application/json', body: '{"hello":"workers"}' });
+
+    const css = /\/_next\/static\/[^"]+\.(?:css|js)/.exec(a.body)?.[0];
+    expect(css).toBeDefined();
+    const asset = await get(css!);
+    expect(asset.status).toBe(200);
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    const logo = await get('/logo.svg');
+    expect(logo.body).toContain('<svg');
+  });
+
+  it('runs a server action (the form posted without JavaScript) and serves the ISR page', async () => {
+    const page = await get('/actions');
+    expect(page.status).toBe(200);
+    // Next.js names the action in a hidden field of the form; a no-JS submit posts it with the inputs.
+    const actionField = /name="(\$ACTION_ID_[0-9a-f]+)"/.exec(page.body)?.[1];
+    expect(actionField).toBeDefined();
+    const boundary = 'nextdeployboundary';
+    const part = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = `${part(actionField!, '')}${part('name', 'grace')}--${boundary}--\r\n`;
+    const posted = await stack.cf.edgeRequest(ROUTER_HOST, '/actions', {
+      method: 'POST',
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, origin: `https://${ROUTER_HOST}` },
+      body,
+    });
+    expect(posted.status).toBe(303);
+    expect(posted.headers.location).toContain('/actions?saved=grace');
+    expect(String(posted.headers['set-cookie'])).toContain('visitor=grace');
+
+    const isr = await get('/isr');
+    expect(isr.status).toBe(200);
+    expect(isr.body).toMatch(/generated <!-- -->\d{4}-/);
+  });
+
+  it('a second version goes live from the same build; rollback to the first serves the first version again', async () => {
+    const v2 = await deploy('v2');
+    expect(v2.error).toBeUndefined();
+    expect(v2.result).toMatchObject({ status: 'live', liveVersion: 'v2' });
+    const now = await get('/', { cookie: 'visitor=ada' });
+    expect(now.body).toContain('version <!-- -->v2');
+    expect(now.headers['x-nextdeploy-version']).toBe('v2');
+
+    const checks = { hostname: ROUTER_HOST, paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 10_000, propagationWindowMs: 1_500, retryIntervalMs: 200 };
+    const rollback = await requestRollback(stack.client, { app: APP, accountId: stack.cf.accountId, kvNamespaceId: stack.kvNamespaceId, checks, toVersion: 'v1', reason: 'test' }, { taskQueue: stack.taskQueue });
+    expect(await rollback.result()).toMatchObject({ status: 'rolled_back', liveVersion: 'v1' });
+    const back = await get('/', { cookie: 'visitor=ada' });
+    expect(back.headers['x-nextdeploy-version']).toBe('v1');
+    expect(back.body).toContain('version <!-- -->v1');
+    // The same bytes as v1's first answer, apart from what differs per request.
+    const stable = (html: string) => html.replace(/[0-9a-f-]{36}|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '#');
+    expect(stable(back.body)).toBe(stable(v1Page));
+  });
+});
