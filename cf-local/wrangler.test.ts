@@ -38,6 +38,12 @@ function wrangler(...args: string[]): Promise<{ code: number; stdout: string; st
 
 /** Runs wrangler in a project folder (where its wrangler.json(c) is). */
 function wranglerIn(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return wranglerWith({ cwd }, ...args);
+}
+
+/** Runs wrangler with `input` on its stdin (how a non-interactive `secret put` takes the value). */
+function wranglerWith(opts: { cwd: string; input?: string }, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const cwd = opts.cwd;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
@@ -51,9 +57,10 @@ function wranglerIn(cwd: string, ...args: string[]): Promise<{ code: number; std
   };
   return new Promise((resolve) => {
     // Asynchronous on purpose: the emulator answers from this same process.
-    execFile(NODE, [WRANGLER, ...args], { env, cwd, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+    const child = execFile(NODE, [WRANGLER, ...args], { env, cwd, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
+    child.stdin?.end(opts.input ?? '');
   });
 }
 
@@ -223,16 +230,27 @@ export default {
     expect(await cf.edgeRequest(HOST, '/')).toMatchObject({ status: 200, body: '<h1>home three</h1>' });
     const thirdId = /Current Version ID: ([0-9a-f-]{36})/.exec(again.stdout)?.[1];
 
-    // 5. What wrangler lists is what the emulator keeps: three versions, three deployments, newest live.
+    // A secret is a new version of the deployed code (not of the first upload's), deployed at 100 %.
+    const secret = await wranglerWith({ cwd: proj, input: 's3cret' }, 'secret', 'put', 'TOKEN');
+    expect(secret.code, out(secret)).toBe(0);
+    expect((await cf.edgeRequest(HOST, '/api')).body).toMatch(/^worker two /);
+    expect((await cf.edgeRequest(HOST, '/')).body).toBe('<h1>home three</h1>');
+    // Downloading the script gives the deployed code too.
+    const downloaded = await fetch(`${cf.apiBaseUrl}/accounts/${cf.accountId}/workers/scripts/${SCRIPT}`, { headers: { authorization: `Bearer ${cf.token}` } });
+    expect(await downloaded.text()).toContain('worker two');
+
+    // 5. What wrangler lists is what the emulator keeps: every version and deployment, the secret's live.
+    const live = cf.state().workerDeployments.filter((d) => d.script === SCRIPT).at(-1)!;
+    const fourthId = live.versions[0]!.version_id;
+    expect([firstId, secondId, thirdId]).not.toContain(fourthId);
     const deployments = await wranglerIn(proj, 'deployments', 'list');
     expect(deployments.code, out(deployments)).toBe(0);
-    for (const id of [firstId, secondId, thirdId]) expect(deployments.stdout).toContain(`(100%) ${id}`);
+    for (const id of [firstId, secondId, thirdId, fourthId]) expect(deployments.stdout).toContain(`(100%) ${id}`);
     const versions = await wranglerIn(proj, 'versions', 'list');
     expect(versions.code, out(versions)).toBe(0);
-    for (const id of [firstId, secondId, thirdId]) expect(versions.stdout).toContain(`Version ID:  ${id}`);
-    const live = cf.state().workerDeployments.filter((d) => d.script === SCRIPT).at(-1)!;
-    expect(live.versions).toEqual([{ version_id: thirdId, percentage: 100 }]);
-    expect(live.source).toBe('wrangler');
+    for (const id of [firstId, secondId, thirdId, fourthId]) expect(versions.stdout).toContain(`Version ID:  ${id}`);
+    expect(versions.stdout).toContain('Source:      Secret Change');
+    expect(cf.state().workerDeployments.filter((d) => d.script === SCRIPT).map((d) => d.source)).toEqual(['wrangler', 'wrangler', 'wrangler', 'wrangler']);
     fs.rmSync(proj, { recursive: true, force: true });
   });
 });

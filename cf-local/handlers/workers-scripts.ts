@@ -113,7 +113,9 @@ export const workersScriptRoutes: RouteDef[] = [
       ctx.account.checkAccount(ctx.params.account_id);
       const s = findScript(ctx.account, ctx.params.script_name!);
       if (!s) throw Errors.workerNotFound();
-      const main = s.modules.find((m) => m.name === s.main_module)!;
+      // The deployed code (after `versions deploy` the script record still holds the first upload's).
+      const v = liveVersion(ctx.account, s.id) ?? s;
+      const main = v.modules.find((m) => m.name === v.main_module)!;
       return { raw: { status: 200, headers: { 'content-type': 'application/javascript' }, body: Buffer.from(main.base64, 'base64') } };
     },
   },

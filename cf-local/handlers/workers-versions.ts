@@ -6,9 +6,9 @@
  */
 import { Errors } from '../errors.ts';
 import type { RouteDef } from '../api-routes.ts';
-import { putScript } from '../workers/model.ts';
+import { liveVersion, putScript } from '../workers/model.ts';
 import { editScriptSettings, scriptSettings } from '../workers/script-settings.ts';
-import { S, SCRIPTS_READ, SCRIPTS_WRITE, scriptOf } from './workers-scripts.ts';
+import { clientSource, S, SCRIPTS_READ, SCRIPTS_WRITE, scriptOf } from './workers-scripts.ts';
 
 /** Secrets and non-versioned settings of one Workers script. */
 export const workersVersionRoutes: RouteDef[] = [
@@ -21,7 +21,7 @@ export const workersVersionRoutes: RouteDef[] = [
     permissions: SCRIPTS_READ,
     handler: (ctx) => {
       const s = scriptOf(ctx);
-      return { result: s.bindings.filter((b) => b.type === 'secret_text').map((b) => ({ name: b.name, type: 'secret_text' })) };
+      return { result: (liveVersion(ctx.account, s.id) ?? s).bindings.filter((b) => b.type === 'secret_text').map((b) => ({ name: b.name, type: 'secret_text' })) };
     },
   },
   {
@@ -33,8 +33,14 @@ export const workersVersionRoutes: RouteDef[] = [
       const s = scriptOf(ctx);
       const body = ctx.json<{ name?: string; text?: string; type?: string }>();
       if (!body.name || typeof body.text !== 'string') throw Errors.workerValidation('A secret needs a name and a text.');
-      const bindings = [...s.bindings.filter((b) => b.name !== body.name), { type: 'secret_text', name: body.name, text: body.text }];
-      await putScript(ctx.account, s.id, { main_module: s.main_module, bindings, compatibility_date: s.compatibility_date, compatibility_flags: s.compatibility_flags, usage_model: s.usage_model }, s.modules);
+      // The new version is the deployed one plus the secret: after `versions deploy` (or a deploy
+      // through the versions API) the script record still holds the first upload's code.
+      const v = liveVersion(ctx.account, s.id) ?? s;
+      const bindings = [...v.bindings.filter((b) => b.name !== body.name), { type: 'secret_text', name: body.name, text: body.text }];
+      await putScript(ctx.account, s.id, { main_module: v.main_module, bindings, compatibility_date: v.compatibility_date, compatibility_flags: v.compatibility_flags, usage_model: s.usage_model }, v.modules, undefined, {
+        source: clientSource(ctx),
+        triggeredBy: 'secret',
+      });
       return { result: { name: body.name, type: 'secret_text' } };
     },
   },

@@ -40,7 +40,15 @@ export function moduleType(contentType: string, name: string): ScriptModule['typ
  * caller built it from an upload with assets; else one is made here, keeping the live version's
  * assets, as a secret change does). The previous version stays if the new one fails to start.
  */
-export async function putScript(account: AccountModel, name: string, meta: UploadMetadata, modules: ScriptModule[], version?: WorkerVersionRecord): Promise<ScriptRecord> {
+export async function putScript(
+  account: AccountModel,
+  name: string,
+  meta: UploadMetadata,
+  modules: ScriptModule[],
+  version?: WorkerVersionRecord,
+  // Who made the version made here: a secret change is `triggered_by: secret` (wrangler lists it as "Secret Change").
+  origin: { source: string; triggeredBy: string } = { source: 'api', triggeredBy: 'upload' },
+): Promise<ScriptRecord> {
   if (!/^[a-z0-9]([a-z0-9_-]{0,62})$/.test(name)) throw Errors.workerValidation(`Invalid Worker name "${name}": use lowercase letters, digits, - and _.`);
   const main = meta.main_module ?? meta.body_part;
   if (!main) throw Errors.workerValidation('metadata.main_module is required (ES module Workers).');
@@ -74,8 +82,8 @@ export async function putScript(account: AccountModel, name: string, meta: Uploa
     version ??
     makeVersion(account, {
       script: name,
-      source: 'api',
-      annotations: { 'workers/triggered_by': 'upload' },
+      source: origin.source,
+      annotations: { 'workers/triggered_by': origin.triggeredBy },
       main_module: main,
       modules,
       bindings,
