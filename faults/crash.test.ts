@@ -1,17 +1,21 @@
 /**
- * Crash per step: nine deploys of nine apps, each held inside a different runbook step (a slow
- * Cloudflare call that lands after the crash, a held synthetic check, or the bake window), then
- * the one worker process is SIGKILLed and a new one started. Every deploy must finish live with
- * exactly one Pages deployment, one DNS record, one versions-list entry and the right version live,
- * judged from the emulator's state and its mutation log.
+ * Crash per step: one deploy per runbook step, each of its own app and held inside its step (a
+ * slow Cloudflare call that lands after the crash, a held synthetic check, or the bake window),
+ * then the one worker process is SIGKILLed and a new one started. Every deploy must finish live
+ * with exactly one Pages deployment (a Workers app: one Worker version carrying its marker), one
+ * DNS record, one versions-list entry and the right version live, judged from the emulator's
+ * state and its mutation log. Each step is exercised by a deploy whose source runs it
+ * (inputForStep): Pages apps for trigger and build, a Workers app for upload-version.
  *
- * One kill catches all nine steps at once: Temporal only retries an activity whose worker died
- * after its 60 s start-to-close timeout, so nine sequential crashes would cost nine minutes.
+ * One kill catches every step at once: Temporal only retries an activity whose worker died
+ * after its 60 s timeout, so one crash per step would cost a minute each.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { DeployInput } from '../core/deploy-input.ts';
+import { versionHost } from '../core/workers-bundle.ts';
 import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
-import { deployFacts, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
+import { deployFacts, hostFor, inputForStep, outcome, scriptFor, servedVersion, startDeploy, waitForProgress, workerHostFor } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { appliedMutations } from './observe.ts';
@@ -36,14 +40,16 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
     const first = await stack.spawnWorker();
     stack.cf.clearMutations();
     const handles = new Map<DeployStepName, WorkflowHandle>();
+    const inputs = new Map<DeployStepName, DeployInput>();
     const lifts: (() => void)[] = [];
     const start = async (step: DeployStepName) => {
-      lifts.push(holdInStep(stack, step, appFor(step), projectFor(step), HOLD_MS));
-      const input = testDeployInput(stack, appFor(step), {
+      const input = inputForStep(stack, appFor(step), step, {
         project: projectFor(step),
         bakeMs: step === 'bake' ? 45_000 : 0,
         checks: step === 'checks' ? { propagationWindowMs: 150_000 } : {},
       });
+      inputs.set(step, input);
+      lifts.push(holdInStep(stack, step, input, HOLD_MS));
       const handle = await startDeploy(stack, input);
       handles.set(step, handle);
       await waitForProgress(handle, (p) => p.currentStep === step && p.status !== 'compensating', 60_000);
@@ -52,7 +58,7 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
     // last, since they are held before DNS.
     for (const step of ['domain', 'kv-write', 'flip', 'checks', 'bake'] as const) await start(step);
     await start('dns');
-    for (const step of ['preflight', 'trigger', 'build'] as const) await start(step);
+    for (const step of ['preflight', 'trigger', 'build', 'upload-version'] as const) await start(step);
     expect([...handles.keys()].sort()).toEqual([...DEPLOY_STEPS].sort());
 
     // Every deploy is inside its step right now (checked once more, just before the crash).
@@ -68,17 +74,34 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
       expect.soft(end.error?.message, end.step).toBeUndefined();
       expect.soft(end.result?.status, end.step).toBe('live');
     }
+    const creates = (pattern: string) => appliedMutations(stack.cf, new RegExp(pattern)).filter((m) => m.method === 'POST').length;
     for (const step of DEPLOY_STEPS) {
-      const facts = await deployFacts(stack, appFor(step), projectFor(step));
-      expect.soft(facts.deploymentsOf('v1').length, `${step}: Pages deployments`).toBe(1);
-      expect.soft(facts.dnsRecords.map((r) => r.record.content), `${step}: DNS records`).toEqual([`${projectFor(step)}.pages.dev`]);
-      expect.soft(facts.domains.length, `${step}: custom domains`).toBe(1);
+      const app = appFor(step);
+      const facts = await deployFacts(stack, app, projectFor(step));
+      if (inputs.get(step)!.source.type === 'workers') {
+        // One version of the app's Worker carries the marker, and the live route table pins it;
+        // no Pages deployment and no Pages custom domain (the router's zone route serves it).
+        // Not "one version in all": a Worker's first upload is a script upload that
+        // activities/workers.ts sends unannotated, so the crash leaves it beside the retry's.
+        const marked = facts.workerVersionsOf('v1');
+        expect.soft(marked.length, `${step}: Worker versions of v1`).toBe(1);
+        expect.soft(facts.active?.defaultTarget, `${step}: pinned version`).toBe(marked[0] && `https://${versionHost(marked[0].id, scriptFor(app), stack.cf.state().workersSubdomain)}`);
+        expect.soft(creates(`/workers/scripts/${scriptFor(app)}/versions$`), `${step}: version creates`).toBeLessThanOrEqual(1);
+        expect.soft(facts.dnsRecords.map((r) => r.record.content), `${step}: DNS records`).toEqual([workerHostFor(stack, app)]);
+        expect.soft([facts.deploymentsOf('v1').length, facts.domains.length], `${step}: Pages deployments, domains`).toEqual([0, 0]);
+        // Through the router to the version's URL: its assets answer.
+        expect.soft((await stack.cf.edgeRequest(hostFor(app), '/')).body, `${step}: served page`).toContain(`${app} v1`);
+      } else {
+        expect.soft(facts.deploymentsOf('v1').length, `${step}: Pages deployments`).toBe(1);
+        expect.soft(facts.dnsRecords.map((r) => r.record.content), `${step}: DNS records`).toEqual([`${projectFor(step)}.pages.dev`]);
+        expect.soft(facts.domains.length, `${step}: custom domains`).toBe(1);
+        // The mutation log: one deployment and one domain created per project.
+        expect.soft(creates(`/pages/projects/${projectFor(step)}/deployments$`), `${step}: deployment creates`).toBe(1);
+        expect.soft(creates(`/pages/projects/${projectFor(step)}/domains$`), `${step}: domain creates`).toBe(1);
+      }
       expect.soft(facts.versions?.filter((v) => v.version === 'v1').map((v) => v.state), `${step}: versions list`).toEqual(['live']);
       expect.soft(facts.active?.version, `${step}: live version`).toBe('v1');
-      // The mutation log: one deployment and one domain created per project, nothing deleted.
-      expect.soft(appliedMutations(stack.cf, new RegExp(`/pages/projects/${projectFor(step)}/deployments$`)).filter((m) => m.method === 'POST').length, `${step}: deployment creates`).toBe(1);
-      expect.soft(appliedMutations(stack.cf, new RegExp(`/pages/projects/${projectFor(step)}/domains$`)).filter((m) => m.method === 'POST').length, `${step}: domain creates`).toBe(1);
-      expect.soft(await servedVersion(stack, appFor(step), 'v1'), `${step}: served version`).toBe('v1');
+      expect.soft(await servedVersion(stack, app, 'v1'), `${step}: served version`).toBe('v1');
     }
     const dnsCreates = appliedMutations(stack.cf, /\/dns_records$/).filter((m) => m.method === 'POST');
     expect(dnsCreates).toHaveLength(DEPLOY_STEPS.length);

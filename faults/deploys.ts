@@ -6,8 +6,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { parseDeployInput, type DeployInput, type DeployInputRaw } from '../core/deploy-input.ts';
+import { WORKERS_BUNDLE_FILE } from '../core/workers-bundle.ts';
 import { progressQuery, type DeployProgress, type DeployResult } from '../core/workflow-contracts.ts';
 import { startDeployWorkflow } from '../workflows/client.ts';
+import { deployStepPlan, type DeployStepName } from '../workflows/deploy-steps.ts';
 import { FAULT_PROJECT, type FaultStack } from './harness.ts';
 import { appKv } from './observe.ts';
 
@@ -19,8 +21,11 @@ export interface TestDeployOptions {
   /** Overrides of the input's `timing` / `checks`. */
   timing?: Partial<DeployInput['timing']>;
   checks?: Partial<DeployInput['checks']>;
-  /** `git`: a git deployment (the emulator's build-time stages apply); default a Direct Upload. */
-  source?: 'git' | 'directory';
+  /**
+   * `git`: a git deployment (the emulator's build-time stages apply); `workers`: a Worker version
+   * of the app's own Worker (the Workers row, {@link writeWorkersBundle}); default a Direct Upload.
+   */
+  source?: 'git' | 'directory' | 'workers';
 }
 
 /** The hostname an app answers on (inside the zone, served by the router). */
@@ -37,10 +42,40 @@ export function writeBuild(stack: FaultStack, app: string, version: string): str
   return dir;
 }
 
+/** The Worker a Workers-source app uploads its versions to: one per app, named after it. */
+export function scriptFor(app: string): string {
+  return app;
+}
+
+/** `<script>.<subdomain>.workers.dev`: a Workers app's CNAME target and its metadata's origin. */
+export function workerHostFor(stack: FaultStack, app: string): string {
+  return `${scriptFor(app)}.${stack.cf.state().workersSubdomain}.workers.dev`;
+}
+
+/**
+ * A tiny Workers bundle as build/workers-bundle.ts lays one out: one module answering with the
+ * app and version, and the static build's pages as assets (so the upload opens an assets session).
+ */
+export function writeWorkersBundle(stack: FaultStack, app: string, version: string): string {
+  const dir = path.join(stack.dir, 'workers-bundles', app, version);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'index.js'), `export default { fetch() { return new Response(${JSON.stringify(`${app} ${version}`)}); } };\n`);
+  const assets = path.join(dir, 'assets');
+  mkdirSync(assets, { recursive: true });
+  writeFileSync(path.join(assets, 'index.html'), `<!doctype html><h1>${app} ${version}</h1>`);
+  writeFileSync(path.join(assets, 'about.html'), `<!doctype html><p>about ${app}</p>`);
+  const manifest = { schema: 1, mainModule: 'index.js', modules: [{ name: 'index.js', type: 'esm' }], assetsDir: 'assets', assetsBinding: 'ASSETS', compatibilityDate: '2026-11-01' };
+  writeFileSync(path.join(dir, WORKERS_BUNDLE_FILE), JSON.stringify(manifest));
+  return dir;
+}
+
 /** A validated deploy input, shaped like the CLI's for the embedded stack but with shorter waits. */
 export function testDeployInput(stack: FaultStack, app: string, options: TestDeployOptions = {}): DeployInput {
   const version = options.version ?? 'v1';
   const project = options.project ?? FAULT_PROJECT;
+  const workers = options.source === 'workers';
+  // A Workers app is served from its Worker's host and has no Pages custom domain (core/deploy-input.ts).
+  const origin = workers ? workerHostFor(stack, app) : `${project}.pages.dev`;
   const raw: DeployInputRaw = {
     app,
     version,
@@ -48,9 +83,14 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
     zoneId: stack.cf.zone.id,
     kvNamespaceId: stack.kvNamespaceId,
     pagesProject: project,
-    source: options.source === 'git' ? { type: 'git', branch: 'main' } : { type: 'directory', path: writeBuild(stack, app, version), branch: 'main' },
-    metadata: { app, version, defaultTarget: `https://${project}.pages.dev`, routes: { '/about': `https://${project}.pages.dev/about` } },
+    source: workers
+      ? { type: 'workers', path: writeWorkersBundle(stack, app, version), script: scriptFor(app), subdomain: stack.cf.state().workersSubdomain }
+      : options.source === 'git'
+        ? { type: 'git', branch: 'main' }
+        : { type: 'directory', path: writeBuild(stack, app, version), branch: 'main' },
+    metadata: { app, version, defaultTarget: `https://${origin}`, routes: { '/about': `https://${origin}/about` } },
     hostname: hostFor(app),
+    ...(workers ? { customDomain: { enabled: false } } : {}),
     checks: { paths: ['/', '/about'], requestTimeoutMs: 5_000, propagationWindowMs: 15_000, retryIntervalMs: 200, ...options.checks },
     timing: {
       buildTimeoutMs: 120_000,
@@ -63,6 +103,19 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
     },
   };
   return parseDeployInput(raw);
+}
+
+/**
+ * A test input for `app` that runs `step`: a Direct Upload when the step applies to one, else a
+ * Workers source (upload-version is the Workers row's). The step table's own `when` decides, so
+ * a step added for one source kind is exercised by a deploy of that kind.
+ */
+export function inputForStep(stack: FaultStack, app: string, step: DeployStepName, options: Omit<TestDeployOptions, 'source'> = {}): DeployInput {
+  for (const source of ['directory', 'workers'] as const) {
+    const input = testDeployInput(stack, app, { ...options, source });
+    if (deployStepPlan(input).find((s) => s.name === step)?.applies === true) return input;
+  }
+  throw new Error(`no test deploy of ${app} runs the ${step} step; give it the options that make it apply`);
 }
 
 /** Starts `deploy-<app>` exactly as `start-deploy` does. */
@@ -113,6 +166,8 @@ export async function deployFacts(stack: FaultStack, app: string, project = FAUL
   const kv = await appKv(stack.cf, stack.kvNamespaceId, app);
   return {
     deploymentsOf: (version: string) => state.deployments.filter((d) => d.project_name === project && d.commit_message.includes(marker(version))),
+    /** Versions of the app's Worker annotated with the version's marker (the Workers row's "deployment"). */
+    workerVersionsOf: (version: string) => state.workerVersions.filter((v) => v.script === scriptFor(app) && v.annotations['workers/message'] === marker(version)),
     dnsRecords: state.dnsRecords.filter((r) => r.record.name === host),
     domains: state.domains.filter((d) => d.name === host),
     active: kv.active,

@@ -3,6 +3,7 @@
  * latency fault, which still lands), failing synthetic checks at the edge proxy, or the bake
  * window. Shared by the crash and cancellation cases.
  */
+import type { DeployInput } from '../core/deploy-input.ts';
 import { kvKeys } from '../core/kv-records.ts';
 import type { DeployStepName } from '../workflows/deploy-steps.ts';
 import { hostFor } from './deploys.ts';
@@ -11,25 +12,31 @@ import type { FaultStack } from './harness.ts';
 /** The KV bulk write every step that writes keys uses. */
 export const KV_BULK = '/accounts/*/storage/kv/namespaces/*/bulk';
 
-/** Installs the hold for `app` (deploying to `project`) in `step`; returns how to lift it. */
-export function holdInStep(stack: FaultStack, step: DeployStepName, app: string, project: string, holdMs: number): () => void {
+/** Installs the hold in `step` for the deploy of `input` (not yet started); returns how to lift it. */
+export function holdInStep(stack: FaultStack, step: DeployStepName, input: DeployInput, holdMs: number): () => void {
+  const { app, pagesProject: project } = input;
   const slow = (method: string, path: string, bodyIncludes?: string) => {
     const rule = stack.cf.addFault({ method, path, latencyMs: holdMs, count: 1, ...(bodyIncludes ? { bodyIncludes } : {}) });
     return () => void stack.cf.faults.remove(rule.id);
   };
+  const both = (a: () => void, b: () => void) => () => (a(), b());
   switch (step) {
     case 'preflight':
       return slow('GET', `/accounts/*/storage/kv/namespaces/*/values/${app}*active`);
     case 'trigger':
       return slow('POST', `/accounts/*/pages/projects/${project}/deployments`);
-    case 'upload-version':
-      return slow('POST', '/accounts/*/workers/scripts/*/versions');
+    case 'upload-version': {
+      if (input.source.type !== 'workers') throw new Error(`${app} deploys no Worker: upload-version never runs for it`);
+      // The version itself: a Worker's first is a script upload (PUT), later ones a version create.
+      const base = `/accounts/*/workers/scripts/${input.source.script}`;
+      return both(slow('PUT', base), slow('POST', `${base}/versions`));
+    }
     case 'build':
       return slow('GET', `/accounts/*/pages/projects/${project}/deployments/*`);
     case 'dns':
       // DNS paths do not name the record: the caller makes sure this deploy is the only one in
       // its DNS step while the hold is set. A new record is a POST, an existing one a PATCH.
-      return ((a: () => void, b: () => void) => () => (a(), b()))(slow('POST', '/zones/*/dns_records'), slow('PATCH', '/zones/*/dns_records/*'));
+      return both(slow('POST', '/zones/*/dns_records'), slow('PATCH', '/zones/*/dns_records/*'));
     case 'domain':
       // The attach is a POST even when the domain exists (Cloudflare then answers "already added").
       return slow('POST', `/accounts/*/pages/projects/${project}/domains`);

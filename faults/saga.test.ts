@@ -1,13 +1,15 @@
 /**
  * The saga: checks failing after the flip put the previous version back live and DNS and the
- * custom domain back as they were; so does cancelling the workflow in any runbook step.
+ * custom domain back as they were; so does cancelling the workflow in any runbook step, each
+ * step in a deploy whose source runs it (a Workers app for upload-version, Pages for the rest).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { cloudflareClient } from '../client/cloudflare.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
-import { deployFacts, hostFor, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress } from './deploys.ts';
+import type { DeployInput } from '../core/deploy-input.ts';
+import { deployFacts, hostFor, inputForStep, outcome, servedVersion, startDeploy, testDeployInput, waitForProgress, type TestDeployOptions } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { scanForToken } from './secrets.ts';
@@ -42,8 +44,8 @@ async function setLegacyRecord(app: string): Promise<void> {
   else await api.dns.records.create({ zone_id: stack.cf.zone.id, type: 'CNAME', name, content: LEGACY, proxied: false, ttl: 300 });
 }
 
-async function deployLive(app: string, version: string): Promise<void> {
-  const end = await outcome(await startDeploy(stack, testDeployInput(stack, app, { version })));
+async function deployLive(app: string, version: string, source?: TestDeployOptions['source']): Promise<void> {
+  const end = await outcome(await startDeploy(stack, testDeployInput(stack, app, { version, source })));
   expect(end.result?.status, `${app}@${version}: ${end.error?.message}`).toBe('live');
 }
 
@@ -86,11 +88,16 @@ describe('checks failing after the flip', () => {
 
 describe('the workflow cancelled in each runbook step', () => {
   const appFor = (step: DeployStepName) => `cancel-${step}`;
+  /** Each app's v2, the deploy cancelled in its step: of a source kind that runs the step. */
+  const held = new Map<DeployStepName, DeployInput>();
 
   beforeAll(async () => {
-    // v1 of every app live first; then each app's record is repointed, so a DNS step that ran
-    // changes something the saga must put back.
-    await Promise.all(DEPLOY_STEPS.map((step) => deployLive(appFor(step), 'v1')));
+    for (const step of DEPLOY_STEPS) {
+      held.set(step, inputForStep(stack, appFor(step), step, { version: 'v2', bakeMs: step === 'bake' ? 60_000 : 0, checks: step === 'checks' ? { propagationWindowMs: 60_000 } : {} }));
+    }
+    // v1 of every app live first, from a source of v2's kind; then each app's record is
+    // repointed, so a DNS step that ran changes something the saga must put back.
+    await Promise.all(DEPLOY_STEPS.map((step) => deployLive(appFor(step), 'v1', held.get(step)!.source.type)));
     for (const step of DEPLOY_STEPS) await setLegacyRecord(appFor(step));
   });
 
@@ -98,12 +105,10 @@ describe('the workflow cancelled in each runbook step', () => {
     const app = appFor(step);
     const before = await surface(app);
     expect(before.live).toBe('v1');
-    const lift = holdInStep(stack, step, app, 'fault-proj', 3_000);
+    const input = held.get(step)!;
+    const lift = holdInStep(stack, step, input, 3_000);
     try {
-      const handle = await startDeploy(
-        stack,
-        testDeployInput(stack, app, { version: 'v2', bakeMs: step === 'bake' ? 60_000 : 0, checks: step === 'checks' ? { propagationWindowMs: 60_000 } : {} }),
-      );
+      const handle = await startDeploy(stack, input);
       await waitForProgress(handle, (p) => p.currentStep === step, 30_000);
       await handle.cancel();
       const end = await outcome(handle);
