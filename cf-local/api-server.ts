@@ -80,7 +80,7 @@ export class ApiServer {
     const extraHeaders: Record<string, string> = {};
     const finish = (status: number, body: unknown, headers: Record<string, string> = {}, outcome?: 'fault') => {
       sendJson(res, status, body, { ...extraHeaders, ...headers });
-      this.record(method, path, operation, status, body, token, mutates, outcome);
+      this.record(method, path, operation, raw.length, status, body, token, mutates, outcome);
     };
 
     // 1. Scripted faults.
@@ -98,11 +98,11 @@ export class ApiServer {
       if (fault.hang) {
         this.hung.add(res);
         res.on('close', () => this.hung.delete(res));
-        this.record(method, path, operation, 0, null, undefined, mutates, 'fault');
+        this.record(method, path, operation, raw.length, 0, null, undefined, mutates, 'fault');
         return;
       }
       if (fault.reset) {
-        this.record(method, path, operation, 0, null, undefined, mutates, 'fault');
+        this.record(method, path, operation, raw.length, 0, null, undefined, mutates, 'fault');
         req.socket.destroy();
         return;
       }
@@ -181,7 +181,7 @@ export class ApiServer {
           res.writeHead(reply.raw.status, { ...extraHeaders, ...reply.raw.headers });
           res.end(method === 'HEAD' ? undefined : reply.raw.body);
         }
-        this.record(method, path, operation, reply.raw.status, null, token, mutates);
+        this.record(method, path, operation, raw.length, reply.raw.status, null, token, mutates);
         return;
       }
       const extra: { result_info?: unknown; messages?: NonNullable<typeof reply.messages> } = {};
@@ -229,9 +229,9 @@ export class ApiServer {
     return raw;
   }
 
-  private record(method: string, path: string, operation: string, status: number, body: unknown, token: TokenRecord | undefined, mutates: boolean, outcome?: 'fault'): void {
+  private record(method: string, path: string, operation: string, requestBytes: number, status: number, body: unknown, token: TokenRecord | undefined, mutates: boolean, outcome?: 'fault'): void {
     const code = (body as { errors?: Array<{ code: number }> } | null)?.errors?.[0]?.code;
-    this.account.observe.logRequest({ method, path, operation, status, ...(token ? { token: token.name } : {}) });
+    this.account.observe.logRequest({ method, path, operation, status, requestBytes, ...(token ? { token: token.name } : {}) });
     if (!mutates) return;
     this.account.observe.logMutation({
       method,

@@ -34,7 +34,7 @@ import { CertificateAuthority } from './certificate-authority.ts';
 export const KEEP_ALIVE_MS = 60_000;
 
 export * from './constants.ts';
-export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig } from './observe.ts';
+export type { FaultSpec, FaultRule, MutationEntry, RateLimitConfig, RequestEntry } from './observe.ts';
 export type { TokenConfig, Timing, BuildFailureScenario, DomainScenario } from './account-model.ts';
 export type { StateData } from './state.ts';
 export type { WorkerDeployment } from './workers/deploy-local.ts';
@@ -158,6 +158,7 @@ export async function startLocalCloudflare(options: LocalCloudflareOptions = {})
     clearMutations: () => {
       account.observe.clearMutations();
     },
+    requests: (afterSeq = 0) => account.observe.requests.filter((r) => r.seq > afterSeq).map((r) => ({ ...r })),
     addFault: (spec) => account.faults.add(spec),
     failBuilds: (spec) => account.addBuildFailure(spec),
     domainScenario: (spec) => {

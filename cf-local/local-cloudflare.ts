@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import type { AccountModel } from './account-model.ts';
 import type { BuildFailureScenario, DomainScenario, Timing, TokenConfig } from './emulator-options.ts';
-import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig } from './observe.ts';
+import type { FaultRule, FaultSpec, MutationEntry, RateLimitConfig, RequestEntry } from './observe.ts';
 import type { StateData, TokenRecord } from './state.ts';
 import type { WorkerDeployment } from './workers/deploy-local.ts';
 
@@ -54,6 +54,11 @@ export interface LocalCloudflare {
   /** The mutation log: every state-changing API call with its outcome. */
   mutations(): MutationEntry[];
   clearMutations(): void;
+  /**
+   * The request log: every API request answered, with its body's size, oldest first; only those
+   * after `afterSeq` when given (the log keeps the last 5,000, so callers mark a point by `seq`).
+   */
+  requests(afterSeq?: number): RequestEntry[];
   addFault(spec: FaultSpec): FaultRule;
   failBuilds(spec: Omit<BuildFailureScenario, 'id'>): BuildFailureScenario;
   domainScenario(spec: Omit<DomainScenario, 'id'>): DomainScenario;

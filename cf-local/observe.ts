@@ -145,6 +145,8 @@ export interface RequestEntry {
   operation?: string;
   status: number;
   token?: string;
+  /** Bytes of the request body as received, before any parsing (what a client sent; headers aside). */
+  requestBytes: number;
 }
 
 export class Observations {
