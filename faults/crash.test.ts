@@ -79,12 +79,12 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
       const app = appFor(step);
       const facts = await deployFacts(stack, app, projectFor(step));
       if (inputs.get(step)!.source.type === 'workers') {
-        // One version of the app's Worker carries the marker, and the live route table pins it;
-        // no Pages deployment and no Pages custom domain (the router's zone route serves it).
-        // Not "one version in all": a Worker's first upload is a script upload that
-        // activities/workers.ts sends unannotated, so the crash leaves it beside the retry's.
+        // The Worker has one version, carrying the marker (the held first upload, found by the
+        // retry), and the live route table pins it; no Pages deployment and no Pages custom
+        // domain (the router's zone route serves the hostname).
         const marked = facts.workerVersionsOf('v1');
         expect.soft(marked.length, `${step}: Worker versions of v1`).toBe(1);
+        expect.soft(stack.cf.state().workerVersions.filter((v) => v.script === scriptFor(app)).length, `${step}: Worker versions in all`).toBe(1);
         expect.soft(facts.active?.defaultTarget, `${step}: pinned version`).toBe(marked[0] && `https://${versionHost(marked[0].id, scriptFor(app), stack.cf.state().workersSubdomain)}`);
         expect.soft(creates(`/workers/scripts/${scriptFor(app)}/versions$`), `${step}: version creates`).toBeLessThanOrEqual(1);
         expect.soft(facts.dnsRecords.map((r) => r.record.content), `${step}: DNS records`).toEqual([workerHostFor(stack, app)]);
