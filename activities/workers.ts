@@ -111,6 +111,8 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
   const existing = await findVersion(ctx, args);
   if (existing && existing !== 'no-script') {
     ctx.log('found the version an earlier attempt uploaded', { versionId: existing.id });
+    // The attempt may have died between its upload and turning previews on.
+    await ensurePreviews(ctx, args.accountId, script);
     return versionRef(existing.id, script, subdomain, true);
   }
 
@@ -156,10 +158,7 @@ export async function uploadWorkerVersion(ctx: Ctx, args: WorkerUploadArgs): Pro
     )) as { result?: { id?: string }; id?: string };
     versionId = (created.result?.id ?? created.id)!;
   }
-  // Version URLs answer only with previews on; the script's own workers.dev URL stays off.
-  await ctx.call(`workers.scripts.subdomain.create ${script}`, () =>
-    ctx.cf.workers.scripts.subdomain.create(script, { account_id: args.accountId, enabled: false, previews_enabled: true }),
-  );
+  await ensurePreviews(ctx, args.accountId, script);
   ctx.log('worker version uploaded', { script, versionId, ...stats });
   return { ...versionRef(versionId, script, subdomain, false), stats };
 }
@@ -231,4 +230,13 @@ async function ensureKvNamespace(ctx: Ctx, accountId: string, title: string): Pr
   const made = await ctx.call(`kv.namespaces.create ${title}`, () => ctx.cf.kv.namespaces.create({ account_id: accountId, title }));
   ctx.log('made a KV namespace for a binding of the Worker', { title, id: made.id });
   return made.id;
+}
+
+/** Version URLs answer only with previews on; the script's own workers.dev URL stays as it is (off for a new script). */
+async function ensurePreviews(ctx: Ctx, accountId: string, script: string): Promise<void> {
+  const now = await ctx.call(`workers.scripts.subdomain.get ${script}`, () => ctx.cf.workers.scripts.subdomain.get(script, { account_id: accountId }));
+  if (now.previews_enabled) return;
+  await ctx.call(`workers.scripts.subdomain.create ${script}`, () =>
+    ctx.cf.workers.scripts.subdomain.create(script, { account_id: accountId, enabled: now.enabled, previews_enabled: true }),
+  );
 }

@@ -15,6 +15,9 @@ export const LOCAL_USER_EMAIL = 'local@nextdeploy.test';
 /** The id of the default (all-permission) token. */
 export const DEFAULT_TOKEN_ID = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
 
+/** The account's workers.dev subdomain: `<script>.nextdeploy-local.workers.dev` and its version URLs. */
+export const LOCAL_WORKERS_SUBDOMAIN = 'nextdeploy-local';
+
 /** Pages projects are served under `<project>.pages.dev` at the edge. */
 export const PAGES_DEV_SUFFIX = 'pages.dev';
 

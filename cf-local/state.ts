@@ -4,6 +4,7 @@ import type { Zone } from 'cloudflare/resources/zones/zones';
 import type { RecordResponse } from 'cloudflare/resources/dns/records';
 import type { Namespace } from 'cloudflare/resources/kv/namespaces/namespaces';
 import type { Project, Deployment } from 'cloudflare/resources/pages/projects/projects';
+import { LOCAL_WORKERS_SUBDOMAIN } from './constants.ts';
 
 /** A configured API token (values are secrets: never logged, never listed). */
 export interface TokenRecord {
@@ -213,7 +214,7 @@ export function emptyState(): StateData {
     routes: [],
     workerVersions: [],
     workerDeployments: [],
-    workersSubdomain: 'nextdeploy-local',
+    workersSubdomain: LOCAL_WORKERS_SUBDOMAIN,
     scriptSubdomains: {},
   };
 }

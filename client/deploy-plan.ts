@@ -10,6 +10,8 @@ import { CliError, println, type CliIo } from './io.ts';
 import { metadataFromNextBuild, NextBuildError } from './next-metadata.ts';
 import { EMBEDDED_PAGES_PROJECT } from '../devstack/stack-file.ts';
 import type { Settings } from './settings.ts';
+import { planWorkersDeploy } from './workers-plan.ts';
+import { defaultTarget, type DeployTarget } from '../build/target.ts';
 
 /** Where the build comes from (a folder to upload, or a git branch Pages builds). */
 export type DeploySource = z.input<typeof deploySourceSchema>;
@@ -21,6 +23,8 @@ export interface DeployFlags {
   metadata?: string;
   buildDir?: string;
   branch?: string;
+  /** `pages` or `workers`; default: the app's `target`, else what its build is (a static export: pages). */
+  target?: string;
 }
 
 /** A deploy checked as far as it can be before anything starts. */
@@ -73,6 +77,12 @@ export async function planDeploy(io: CliIo, settings: Settings, config: Nextdepl
   }
   const version = flags.version ?? metadata?.version ?? versionFromDate(new Date());
   const log = (line: string) => println(json ? io.stderr : io.stdout, line);
+  if (deployTarget(flags, app, embedded, io.cwd) === 'workers') {
+    if (flags.branch) throw new CliError(['--branch: a Workers deploy uploads a build; drop --branch (git deployments are a Pages feature)']);
+    if (metadata) throw new CliError(['--metadata: a Workers deploy sends every path to its Worker; drop --metadata']);
+    const planned = await planWorkersDeploy({ app, config, version, embedded, cwd: io.cwd, ...(flags.buildDir ? { buildDir: flags.buildDir } : {}) }, log);
+    return { app, version, metadata: planned.metadata, source: planned.source };
+  }
 
   if (embedded && !flags.buildDir && !flags.branch) {
     // The example app, built with the version on every page so the new version is visible.
@@ -118,6 +128,21 @@ export async function planDeploy(io: CliIo, settings: Settings, config: Nextdepl
   return { app, version, metadata, source };
 }
 
+/**
+ * Pages or Workers: `--target`, else the app's `target`, else on embedded defaults the full-stack
+ * example (Workers), else what the app's folder builds (`output: 'export'` stays on Pages).
+ */
+function deployTarget(flags: DeployFlags, app: ResolvedApp, embedded: boolean, cwd: string): DeployTarget {
+  if (flags.target !== undefined) {
+    if (flags.target !== 'pages' && flags.target !== 'workers') throw new CliError([`--target: "${flags.target}" is not a target; use pages (static export) or workers (a server)`]);
+    return flags.target;
+  }
+  if (app.target) return app.target;
+  if (flags.buildDir || flags.branch || app.buildDir) return 'pages';
+  if (app.appDir) return defaultTarget(path.resolve(cwd, app.appDir));
+  return embedded ? 'workers' : 'pages';
+}
+
 /** The workflow input: the plan plus where it deploys and how long each wait may take (no secrets). */
 export function deployInputFor(plan: DeployPlan, config: NextdeployConfig, embedded: boolean): DeployInput {
   const t = config.timeouts;
@@ -131,6 +156,8 @@ export function deployInputFor(plan: DeployPlan, config: NextdeployConfig, embed
     source: plan.source,
     metadata: plan.metadata,
     hostname: plan.app.hostname,
+    // A Worker answers on its own hostname through the router; a Pages custom domain is the Pages row's.
+    ...(plan.source.type === 'workers' ? { customDomain: { enabled: false } } : {}),
     checks: {
       paths: plan.app.checkPaths,
       requestTimeoutMs: t.checkSeconds * 1000,

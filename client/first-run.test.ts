@@ -10,7 +10,9 @@ import { cleanEnv, runCliProcess, tempDir, type CliRun } from './cli-test-helper
 
 // The README's first run, as a person does it: no config, no token. start-deploy starts the
 // embedded stack (Temporal dev server, local Cloudflare, router, real worker) in the background,
-// deploys the example app, and later commands reuse the stack until `stop`.
+// deploys the example app, and later commands reuse the stack until `stop`. Here the static
+// example on the Pages row (`--target pages`); the default, the full-stack example on the
+// Workers row, is first-run-workers.test.ts.
 const stateDir = tempDir('nextdeploy-first-run-');
 const env = cleanEnv({ NEXTDEPLOY_STATE_DIR: stateDir });
 const run = (args: string[], timeoutMs = 240_000) => runCliProcess(args, { cwd: tempDir(), env, timeoutMs });
@@ -51,7 +53,7 @@ function runInTty(args: string[]): Promise<CliRun> {
 
 describe('first run on embedded defaults', () => {
   it('start-deploy starts the stack in the background, deploys the example app, and the app answers with it', async () => {
-    const deploy = await run(['start-deploy', '--app', 'app123', '--version', 'v1', '--json']);
+    const deploy = await run(['start-deploy', '--target', 'pages', '--app', 'app123', '--version', 'v1', '--json']);
     expect(deploy.stderr).toMatch(/^Embedded defaults: no nextdeploy\.config\.json and no CLOUDFLARE_API_TOKEN/m);
     expect(deploy.stderr).toMatch(/^Started the embedded stack in the background \(pid \d+\); .*Stop it with `npm run stop`\.$/m);
     expect(deploy.code, deploy.stderr).toBe(0);
@@ -81,7 +83,7 @@ describe('first run on embedded defaults', () => {
   });
 
   it('the next command reuses the stack; on a terminal it draws the live step list', async () => {
-    const tty = await runInTty(['start-deploy', '--app', 'app123', '--version', 'v2']);
+    const tty = await runInTty(['start-deploy', '--target', 'pages', '--app', 'app123', '--version', 'v2']);
     expect(tty.code, tty.stdout).toBe(0);
     expect(tty.stdout).toMatch(/Using the embedded stack already running \(pid \d+\)/);
     expect(tty.stdout).toContain('\u001b[?25l');
@@ -99,7 +101,7 @@ describe('first run on embedded defaults', () => {
       body: JSON.stringify({ project: 'nextdeploy-example', count: 1, message: 'Build script exited with 1' }),
     });
     expect(scenario.status).toBe(201);
-    const deploy = await run(['start-deploy', '--app', 'app123', '--version', 'v3']);
+    const deploy = await run(['start-deploy', '--target', 'pages', '--app', 'app123', '--version', 'v3']);
     expect(deploy.code, deploy.stdout + deploy.stderr).toBe(1);
     expect(deploy.stdout).not.toMatch(/\u001b/);
     expect(deploy.stdout).toMatch(/^✓ preflight +succeeded +[\d.]+s/m);
@@ -155,7 +157,7 @@ describe('first run on embedded defaults', () => {
     expect((await setStageMs(3_000)).ok).toBe(true);
     try {
       // Ctrl-C while following stops the watching only: the deploy goes on in Temporal.
-      const watcher = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, 'client', 'main.ts'), 'start-deploy', '--app', 'app123', '--version', 'v4'], {
+      const watcher = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(PROJECT_ROOT, 'client', 'main.ts'), 'start-deploy', '--target', 'pages', '--app', 'app123', '--version', 'v4'], {
         cwd: tempDir(),
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

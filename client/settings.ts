@@ -109,6 +109,6 @@ export function embeddedConfig(settings: Settings & { mode: 'embedded' }, local:
 export function announceEmbedded(io: CliIo): void {
   println(
     io.stderr,
-    'Embedded defaults: no nextdeploy.config.json and no CLOUDFLARE_API_TOKEN, so this uses the local Cloudflare (*.apps.nextdeploy.test) and the example app in examples/next-app.',
+    'Embedded defaults: no nextdeploy.config.json and no CLOUDFLARE_API_TOKEN, so this uses the local Cloudflare (*.apps.nextdeploy.test) and the example apps (examples/fullstack-app on Workers; --target pages: examples/next-app on Pages).',
   );
 }

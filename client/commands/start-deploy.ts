@@ -20,6 +20,7 @@ const startDeployFlags = z.object({
   metadata: z.string().optional(),
   buildDir: z.string().optional(),
   branch: z.string().optional(),
+  target: z.string().optional(),
   json: z.boolean().optional(),
   detach: z.boolean().optional(),
   config: z.string().optional(),
@@ -75,6 +76,7 @@ export const startDeployCommand = defineCommand({
       .option('--metadata <file>', 'metadata.json to deploy (default: generated from the app\'s build)')
       .option('--build-dir <dir>', 'static folder to upload with Direct Upload (default: the app\'s buildDir)')
       .option('--branch <name>', 'git branch: with --build-dir the Pages branch, alone a git deployment')
+      .option('--target <pages|workers>', 'where it runs: pages (a static export) or workers (a server: SSR, route handlers, middleware, server actions, ISR); default: the app\'s target, else from its build (embedded: the full-stack example on workers)')
       .option('--json', 'print one JSON result on stdout and nothing else')
       .option('--detach', 'return once the workflow has started')
       .addOption(configOption())
@@ -82,8 +84,9 @@ export const startDeployCommand = defineCommand({
         '',
         'Exit codes: 0 live (or started, with --detach), 1 rolled back or failed, 2 bad flags/config/metadata,',
         '3 a deploy of the app is already running, 4 Temporal or Cloudflare unreachable, 130 Ctrl-C (the deploy goes on).',
-        'On a fresh clone (no nextdeploy.config.json, no CLOUDFLARE_API_TOKEN) it deploys the example app to',
-        'the local Cloudflare, starting the embedded stack in the background (stop it with `npm run stop`).',
+        'On a fresh clone (no nextdeploy.config.json, no CLOUDFLARE_API_TOKEN) it builds the full-stack example',
+        '(examples/fullstack-app, OpenNext) and deploys it to the local Cloudflare\'s Workers, starting the embedded',
+        'stack in the background (stop it with `npm run stop`); --target pages deploys the static example instead.',
       ].join('\n'));
   },
   async run(flags, io: CliIo) {
@@ -150,7 +153,8 @@ export const startDeployCommand = defineCommand({
         };
         io.stdout.write(`${JSON.stringify(body)}\n`);
       } else if (result.status === 'live') {
-        println(out, `Live: ${input.app} ${input.version} answers at ${urls.url}${result.deployment ? ` (Pages deployment ${result.deployment.id}, ${result.deployment.url})` : ''}`);
+        const where = input.source.type === 'workers' ? 'Worker version' : 'Pages deployment';
+        println(out, `Live: ${input.app} ${input.version} answers at ${urls.url}${result.deployment ? ` (${where} ${result.deployment.id}, ${result.deployment.url})` : ''}`);
         if (urls.local) println(out, `Locally: ${urls.local}`);
       } else {
         println(out, `${result.status === 'rolled_back' ? 'Rolled back' : 'Failed'}: ${input.app} ${input.version}${result.failureType ? ` [${result.failureType}]` : ''}: ${result.reason ?? 'no reason given'}`);
