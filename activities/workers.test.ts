@@ -1,6 +1,7 @@
 // The Workers row's upload against the local Cloudflare over real HTTP, through the real SDK:
 // a bundle folder as build/workers-bundle.ts writes it, uploaded as Worker versions.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,13 @@ describe('uploading a Worker version', () => {
     const tooBig = await failureOf(upload(huge, 'v4'));
     expect(tooBig.type).toBe(NOT_RETRYABLE.INVALID_INPUT);
     expect(tooBig.message).toContain('limit');
+
+    // Under the raw limit but over the compressed one: random bytes do not compress.
+    const dense = bundle('x', {});
+    writeFileSync(path.join(dense, 'index.js'), randomBytes(WORKERS_LIMITS.scriptGzipBytes + 1024));
+    const tooDense = await failureOf(upload(dense, 'v4'));
+    expect(tooDense.type).toBe(NOT_RETRYABLE.INVALID_INPUT);
+    expect(tooDense.message).toContain('gzipped');
 
     const wrongSubdomain = await failureOf(
       activities.uploadWorkerVersion({ accountId: cf.accountId, source: { type: 'workers', path: bundle('x', {}), script: 'shop', subdomain: 'someone-else' }, marker: 'm', version: 'v4' }),

@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { ApplicationFailure } from '@temporalio/activity';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { WorkersSource } from '../core/deploy-input.ts';
@@ -61,6 +62,11 @@ export async function readWorkersBundle(dir: string): Promise<{ bundle: WorkersB
   }
   if (total > WORKERS_LIMITS.scriptBytes) {
     throw invalid(`the Worker's modules are ${total} bytes; Cloudflare's limit is ${WORKERS_LIMITS.scriptBytes} uncompressed: move large data to assets, KV or R2`);
+  }
+  // Cloudflare measures the paid plan's 10 MiB limit compressed.
+  const gzipped = gzipSync(Buffer.concat(modules.map((m) => m.content))).length;
+  if (gzipped > WORKERS_LIMITS.scriptGzipBytes) {
+    throw invalid(`the Worker's modules are ${gzipped} bytes gzipped; Cloudflare's limit is ${WORKERS_LIMITS.scriptGzipBytes} (10 MiB) compressed: split off large dependencies or move data to assets, KV or R2`);
   }
   let assets: AssetFile[] = [];
   if (bundle.assetsDir) {

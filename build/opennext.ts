@@ -2,7 +2,6 @@ import path from 'node:path';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { WORKERS_BUILD_FAILURES, WorkersBuildError } from './failures.ts';
 import { runStreaming } from './process.ts';
-import { describeWorkersBuild, type DescribeOptions, type WorkersBuild } from './workers-build.ts';
 
 const OPENNEXT_CLI = path.join(PROJECT_ROOT, 'node_modules', '@opennextjs', 'cloudflare', 'dist', 'cli', 'index.js');
 
@@ -34,10 +33,4 @@ export async function runOpenNextBuild(appDir: string, options: { onLine?: (line
     );
   }
   throw new WorkersBuildError(WORKERS_BUILD_FAILURES.BUILD_FAILED, `opennextjs-cloudflare build failed in ${appDir} (exit ${run.code}); its last lines:\n${run.tail.slice(-30).join('\n')}`);
-}
-
-/** Builds the app with OpenNext and describes the result ({@link describeWorkersBuild}). */
-export async function buildForWorkers(appDir: string, options: DescribeOptions = {}): Promise<WorkersBuild> {
-  await runOpenNextBuild(appDir, { onLine: options.onLine });
-  return describeWorkersBuild(appDir, options);
 }

@@ -2,25 +2,29 @@
 // folder the upload activity reads: wrangler's own bundler (`wrangler deploy --dry-run --outdir`,
 // offline, no API call) makes the modules, exactly as `wrangler deploy` would upload them.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import ignore from 'ignore';
 import { unstable_readConfig } from 'wrangler';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
+import { WORKERS_BUILD_FAILURES, WorkersBuildError, type WorkersBuildFailure } from './failures.ts';
 import { PLACEHOLDER_KV_ID, WORKERS_BUNDLE_FILE, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
 
 const run = promisify(execFile);
 const WRANGLER = path.join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
 const NODE = path.join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
 
-/** A bundling step that failed, with what to do about it. */
-export class WorkersBundleError extends Error {
+/** A bundling step that failed: its type (WORKERS_BUILD_FAILURES), and what to do about it. */
+export class WorkersBundleError extends WorkersBuildError {
   constructor(
+    type: WorkersBuildFailure,
     message: string,
     /** What the user changes to fix it. */
     readonly fix: string,
   ) {
-    super(`${message}; ${fix}`);
+    super(type, `${message}; ${fix}`);
   }
 }
 
@@ -55,11 +59,14 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
   try {
     config = unstable_readConfig({ config: configFile(appDir) }, { hideWarnings: true });
   } catch (err) {
-    throw new WorkersBundleError(`wrangler config in ${appDir} is not valid (${(err as Error).message})`, 'fix wrangler.jsonc');
+    throw new WorkersBundleError(WORKERS_BUILD_FAILURES.CONFIG_INVALID, `wrangler config in ${appDir} is not valid (${(err as Error).message})`, 'fix wrangler.jsonc');
   }
-  if (!config.main) throw new WorkersBundleError(`wrangler config in ${appDir} names no "main" Worker`, 'set "main" (OpenNext: ".open-next/worker.js") and build the app first');
+  if (!config.main) throw new WorkersBundleError(WORKERS_BUILD_FAILURES.CONFIG_INVALID, `wrangler config in ${appDir} names no "main" Worker`, 'set "main" (OpenNext: ".open-next/worker.js") and build the app first');
+  if (!existsSync(path.resolve(appDir, config.main))) {
+    throw new WorkersBundleError(WORKERS_BUILD_FAILURES.NO_WORKER, `${appDir} has no built Worker: "main" is ${path.relative(appDir, config.main) || config.main}, which does not exist`, 'build the app first (`npx opennextjs-cloudflare build`, which start-deploy runs for an appDir)');
+  }
   if (!config.compatibility_flags.includes('nodejs_compat')) {
-    throw new WorkersBundleError(`compatibility_flags in ${appDir}'s wrangler config lacks "nodejs_compat"`, 'add "nodejs_compat": Next.js on Workers needs the node:* modules');
+    throw new WorkersBundleError(WORKERS_BUILD_FAILURES.NODEJS_COMPAT_MISSING, `compatibility_flags in ${appDir}'s wrangler config lacks "nodejs_compat"`, 'add "nodejs_compat": Next.js on Workers needs the node:* modules');
   }
   await rm(outDir, { recursive: true, force: true });
   const modulesDir = outDir;
@@ -73,7 +80,7 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
   } catch (err) {
     const e = err as { stderr?: string; stdout?: string; message: string };
     const detail = `${e.stdout ?? ''}\n${e.stderr ?? ''}`.trim().split('\n').slice(-15).join('\n');
-    throw new WorkersBundleError(`wrangler could not bundle the Worker in ${appDir}:\n${detail || e.message}`, 'build the app first (the Worker "main" must exist) and fix what wrangler names');
+    throw new WorkersBundleError(WORKERS_BUILD_FAILURES.BUILD_FAILED, `wrangler could not bundle the Worker in ${appDir}:\n${detail || e.message}`, 'build the app first (the Worker "main" must exist) and fix what wrangler names');
   }
   const modules: WorkersBundle['modules'] = [];
   for (const name of (await readdir(modulesDir, { recursive: true })).sort()) {
@@ -88,6 +95,7 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
     assetsDir = 'assets';
     const from = path.resolve(appDir, config.assets.directory);
     await cp(from, path.join(outDir, assetsDir), { recursive: true });
+    await dropIgnoredAssets(from, path.join(outDir, assetsDir));
     // As wrangler does: _headers and _redirects travel in the upload's assets config, not as files.
     for (const name of ['_headers', '_redirects'] as const) {
       const text = await readFile(path.join(from, name), 'utf8').catch(() => undefined);
@@ -121,4 +129,16 @@ export async function bundleWorkersApp(options: BundleOptions): Promise<WorkersB
 
 function configFile(appDir: string): string {
   return path.join(appDir, 'wrangler.jsonc');
+}
+
+/** As wrangler does: `.assetsignore` (gitignore syntax) names files that are not assets; it is not one either. */
+async function dropIgnoredAssets(source: string, copy: string): Promise<void> {
+  const rules = await readFile(path.join(source, '.assetsignore'), 'utf8').catch(() => undefined);
+  if (rules === undefined) return;
+  const ignored = ignore().add(rules).add('/.assetsignore');
+  for (const rel of await readdir(copy, { recursive: true })) {
+    const posix = rel.split(path.sep).join('/');
+    // A folder is matched by its name with a trailing slash (`drafts/`), as in .gitignore.
+    if (ignored.ignores(posix) || ignored.ignores(`${posix}/`)) await rm(path.join(copy, rel), { recursive: true, force: true });
+  }
 }

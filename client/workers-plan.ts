@@ -5,7 +5,6 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { buildWorkersApp } from '../build/workers-app.ts';
 import { WorkersBuildError } from '../build/failures.ts';
-import { WorkersBundleError } from '../build/workers-bundle.ts';
 import type { NextdeployConfig, ResolvedApp } from '../core/config.ts';
 import { formatZodIssues, metadataSchema, workersHostsFor, type Metadata } from '../core/metadata.ts';
 import { WORKERS_BUNDLE_FILE } from '../core/workers-bundle.ts';
@@ -67,7 +66,6 @@ async function buildOrExplain<T>(build: () => Promise<T>): Promise<T> {
     return await build();
   } catch (err) {
     if (err instanceof WorkersBuildError) throw new CliError([`build [${err.type}]: ${err.message}`]);
-    if (err instanceof WorkersBundleError) throw new CliError([`build: ${err.message}`]);
     throw err;
   }
 }
