@@ -4,16 +4,15 @@
  * cf-local/wrangler.test.ts runs it) and nextdeploy's `uploadWorkerVersion` activity (in this
  * process, as a worker runs it). Also what is checked after each pair of deploys.
  */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createActivities, createCloudflareClient } from '../activities/index.ts';
 import type { LocalCloudflare } from '../cf-local/index.ts';
 import { LOCAL_WORKERS_SUBDOMAIN } from '../cf-local/index.ts';
+import { runWrangler, type WranglerRun } from '../cf-local/wrangler-cli.ts';
 import { versionHost, WORKERS_BUNDLE_FILE, type WorkersBundle } from '../core/workers-bundle.ts';
-import { PROJECT_ROOT } from '../devstack/paths.ts';
 
 export type Contender = 'wrangler' | 'nextdeploy';
 export const CONTENDERS: Contender[] = ['wrangler', 'nextdeploy'];
@@ -21,9 +20,6 @@ export const CONTENDERS: Contender[] = ['wrangler', 'nextdeploy'];
 /** Different scripts, so neither deploy lands on the other's Worker. */
 export const SCRIPTS: Record<Contender, string> = { wrangler: 'bench-wrangler', nextdeploy: 'bench-nextdeploy' };
 
-const WRANGLER = path.join(PROJECT_ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-// wrangler needs Node >= 22.12: the project's own Node (the `node` package) when present.
-const NODE = [path.join(PROJECT_ROOT, 'node_modules', '.bin', 'node'), process.execPath].find((p) => existsSync(p))!;
 
 export function readBundle(bundleDir: string): WorkersBundle {
   const bundle = JSON.parse(readFileSync(path.join(bundleDir, WORKERS_BUNDLE_FILE), 'utf8')) as WorkersBundle;
@@ -84,32 +80,9 @@ export function changeAsset(dir: string, rel: string, round: number): void {
   writeFileSync(file, `${readFileSync(file, 'utf8')}\n# bench round ${round}\n`);
 }
 
-export interface WranglerRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs unmodified wrangler against the local Cloudflare with a clean environment and its own HOME. */
-export function runWrangler(cf: LocalCloudflare, cwd: string, home: string, args: string[]): Promise<WranglerRun> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl,
-    CLOUDFLARE_API_TOKEN: cf.token,
-    CLOUDFLARE_ACCOUNT_ID: cf.accountId,
-    WRANGLER_SEND_METRICS: 'false',
-    CI: 'true',
-    NO_COLOR: '1',
-  };
-  return new Promise((resolve) => {
-    // Asynchronous on purpose: the emulator answers from this same process.
-    const child = execFile(NODE, [WRANGLER, ...args], { env, cwd, encoding: 'utf8', timeout: 300_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end('');
-  });
+export function runWranglerOnce(cf: LocalCloudflare, cwd: string, home: string, args: string[]): Promise<WranglerRun> {
+  return runWrangler(cf, { cwd, home, timeoutMs: 300_000 }, args);
 }
 
 /**
@@ -123,7 +96,7 @@ export function deployer(cf: LocalCloudflare, contender: Contender, dir: string)
     return {
       deploy: async (version) => {
         setWranglerVersion(dir, version);
-        const r = await runWrangler(cf, dir, home, ['deploy']);
+        const r = await runWranglerOnce(cf, dir, home, ['deploy']);
         if (r.code !== 0) throw new Error(`wrangler deploy (${version}) exited ${r.code}: ${`${r.stdout}\n${r.stderr}`.slice(-2000)}`);
       },
       dispose: () => removeFolder(home),

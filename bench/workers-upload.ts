@@ -16,7 +16,7 @@ import { startLocalCloudflare, type LocalCloudflare } from '../cf-local/index.ts
 import { buildFullstackExample } from '../devstack/fullstack-example.ts';
 import { PROJECT_ROOT } from '../devstack/paths.ts';
 import { median, table } from './deploy-lib.ts';
-import { changeAsset, CONTENDERS, deployer, prepareFolder, readBundle, removeFolder, runWrangler, verify, type Contender } from './workers-contenders.ts';
+import { changeAsset, CONTENDERS, deployer, prepareFolder, readBundle, removeFolder, runWranglerOnce, verify, type Contender } from './workers-contenders.ts';
 
 const { values: flags } = parseArgs({ options: { runs: { type: 'string', default: '3' } } });
 const RUNS = Math.max(1, Number(flags.runs));
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     mkdirSync(home, { recursive: true });
     for (let i = 0; i < RUNS; i++) {
       const t = performance.now();
-      await runWrangler(cf, PROJECT_ROOT, home, ['--version']);
+      await runWranglerOnce(cf, PROJECT_ROOT, home, ['--version']);
       startup.push(performance.now() - t);
     }
     removeFolder(home);

@@ -3,19 +3,14 @@
  * `CLOUDFLARE_API_BASE_URL`: KV commands, a Pages Direct Upload deploy of a folder, and Workers
  * deploys with static assets, versions and deployments on workers.dev.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalCloudflare, type LocalCloudflare } from './index.ts';
+import { runWrangler, type WranglerRun } from './wrangler-cli.ts';
 import { until } from './test-support.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const WRANGLER = path.join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js');
-// wrangler needs Node >= 22.12: the project's own Node (the `node` package) when present.
-const NODE = [path.join(ROOT, 'node_modules', '.bin', 'node'), process.execPath].find((p) => fs.existsSync(p))!;
 
 let cf: LocalCloudflare;
 let home: string;
@@ -42,26 +37,8 @@ function wranglerIn(cwd: string, ...args: string[]): Promise<{ code: number; std
 }
 
 /** Runs wrangler with `input` on its stdin (how a non-interactive `secret put` takes the value). */
-function wranglerWith(opts: { cwd: string; input?: string }, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const cwd = opts.cwd;
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_CONFIG_HOME: path.join(home, '.config'),
-    CLOUDFLARE_API_BASE_URL: cf.apiBaseUrl,
-    CLOUDFLARE_API_TOKEN: cf.token,
-    CLOUDFLARE_ACCOUNT_ID: cf.accountId,
-    WRANGLER_SEND_METRICS: 'false',
-    CI: 'true',
-    NO_COLOR: '1',
-  };
-  return new Promise((resolve) => {
-    // Asynchronous on purpose: the emulator answers from this same process.
-    const child = execFile(NODE, [WRANGLER, ...args], { env, cwd, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
-    });
-    child.stdin?.end(opts.input ?? '');
-  });
+function wranglerWith(opts: { cwd: string; input?: string }, ...args: string[]): Promise<WranglerRun> {
+  return runWrangler(cf, { home, ...opts }, args);
 }
 
 describe('wrangler kv', () => {
