@@ -9,6 +9,7 @@ import { preflight, type PreflightResult } from './preflight.ts';
 import { planRetention, pruneDeployments, pruneVersions } from './retention.ts';
 import { createWebhookActivities, type DeployNotification } from './webhook.ts';
 import { uploadWorkerVersion } from './workers.ts';
+import { attachWorkerDomain, restoreWorkerDomain } from './worker-domains.ts';
 import { announcePendingVersion, flipActive, markVersionFailed, resolveRollbackTarget, restoreActive, writeVersionKeys } from './versions.ts';
 
 export type { ActivityDeps } from './context.ts';
@@ -38,6 +39,9 @@ export function createActivities(deps: ActivityDeps) {
     /** Fails with STILL_PENDING until active, DOMAIN_FAILED on error/blocked. */
     awaitCustomDomain: bound(awaitCustomDomain),
     detachCustomDomain: bound(detachCustomDomain),
+    /** Native Workers routing: the hostname as the Worker's own custom domain, and its compensation. */
+    attachWorkerDomain: bound(attachWorkerDomain),
+    restoreWorkerDomain: bound(restoreWorkerDomain),
     writeVersionKeys: bound(writeVersionKeys),
     /** Before the domain step of an app with nothing live: the version's entry, pending, for certificate validation. */
     announcePendingVersion: bound(announcePendingVersion),

@@ -9,6 +9,7 @@ import { pickRecord, recordsAt } from './dns.ts';
 import { findDomain } from './domains.ts';
 import { httpStatus } from './errors.ts';
 import { KvStore } from './kv-store.ts';
+import { findWorkerDomain, type WorkerDomainSnapshot } from './worker-domains.ts';
 import type { DnsRecordSnapshot } from './dns.ts';
 
 /** What preflight hands the rest of the run. */
@@ -20,6 +21,8 @@ export interface PreflightResult {
   dnsRecord: DnsRecordSnapshot | null;
   /** Whether the Pages project already has the custom domain. */
   domainExisted: boolean;
+  /** Native Workers routing: the Worker the hostname was a custom domain of (null: none); absent otherwise. */
+  workerDomain?: WorkerDomainSnapshot;
   /**
    * Whether the worker that ran preflight sends the deploy webhook. False: the workflow schedules
    * no notification at the end. Absent (histories of older workers): it does, as before.
@@ -106,5 +109,7 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
   const domainExisted = input.customDomain.enabled
     ? (await findDomain(ctx, { accountId: input.accountId, pagesProject: input.pagesProject, hostname: input.hostname })) !== null
     : false;
-  return { zoneName, activeVersion: active?.version ?? null, dnsRecord, domainExisted };
+  const native = input.source.type === 'workers' && input.source.routing === 'native';
+  const workerDomain = native ? { workerDomain: await findWorkerDomain(ctx, { accountId: input.accountId, hostname: input.hostname }) } : {};
+  return { zoneName, activeVersion: active?.version ?? null, dnsRecord, domainExisted, ...workerDomain };
 }

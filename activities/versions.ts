@@ -3,6 +3,7 @@ import { NOT_RETRYABLE } from '../core/failures.ts';
 import { buildActiveRecord, kvKeys, type VersionEntry } from '../core/kv-records.ts';
 import { metadataSchema, versionSchema, type Metadata } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
+import { deployLiveWorker } from './worker-deployments.ts';
 import { KvStore, applyRetention, setState, versionsWrite, type KvSnapshot } from './kv-store.ts';
 import type { KvArgs } from './kv-store.ts';
 import type { DeploymentRef } from './pages.ts';
@@ -92,6 +93,7 @@ export async function writeVersionKeys(ctx: Ctx, args: WriteVersionArgs): Promis
   ];
   const snap = await kv.snapshot(...wanted.map(([key]) => key));
   const writes: [string, string][] = [];
+  let restored: string | undefined;
   for (const [key, value] of wanted) {
     const existing = snap.raw(key);
     if (existing === value) continue;
@@ -161,7 +163,7 @@ function activation(snap: KvSnapshot, list: VersionEntry[], args: FlipArgs, prev
   if (!raw) throw ApplicationFailure.nonRetryable(`${routesKey} does not exist`, NOT_RETRYABLE.NOT_FOUND);
   const record = buildActiveRecord({ metadata: raw, allowedHosts, previousVersion, activatedAt: at, activatedBy: args.activatedBy });
   const next = list.map((e): VersionEntry => (e.state === 'live' && e.version !== args.version ? { ...e, state: args.previousState ?? 'retired', updatedAt: at, ...(args.reason ? { reason: args.reason } : {}) } : e));
-  return { write: [kvKeys.active(args.app), JSON.stringify(record)] as [string, string], list: setState(next, args.version, 'live', at) };
+  return { write: [kvKeys.active(args.app), JSON.stringify(record)] as [string, string], list: setState(next, args.version, 'live', at), target: record.defaultTarget };
 }
 
 /**
@@ -176,8 +178,9 @@ export async function flipActive(ctx: Ctx, args: FlipArgs): Promise<{ previousVe
   const allowedHosts = args.allowedHosts ?? current?.allowedHosts;
   if (!allowedHosts) throw ApplicationFailure.nonRetryable(`no allowed hosts for ${args.app}: pass them on its first deploy`, NOT_RETRYABLE.INVALID_INPUT);
   const before = snap.versions;
-  const { write, list } = activation(snap, before, args, previousVersion, allowedHosts, ctx.now().toISOString());
+  const { write, list, target } = activation(snap, before, args, previousVersion, allowedHosts, ctx.now().toISOString());
   await kv.putMany([write, ...versionsWrite(args.app, before, list)]);
+  await deployLiveWorker(ctx, args.accountId, target, `${args.app}@${args.version}`);
   return { previousVersion };
 }
 
@@ -194,6 +197,7 @@ export async function restoreActive(ctx: Ctx, args: RestoreActiveArgs): Promise<
   const at = ctx.now().toISOString();
   let list = before;
   const writes: [string, string][] = [];
+  let restored: string | undefined;
   if (current?.version === args.failedVersion) {
     if (args.previousVersion === null) {
       await kv.delete(kvKeys.active(args.app));
@@ -202,11 +206,13 @@ export async function restoreActive(ctx: Ctx, args: RestoreActiveArgs): Promise<
       const flip = activation(snap, before, { ...args, version: args.previousVersion, previousState: 'failed', reason: args.reason }, older?.version ?? null, current.allowedHosts, at);
       writes.push(flip.write);
       list = flip.list;
+      restored = flip.target;
     }
   }
   const entry = list.find((e) => e.version === args.failedVersion);
   if (entry && (entry.state === 'pending' || entry.state === 'live')) list = setState(list, args.failedVersion, 'failed', at, args.reason);
   await kv.putMany([...writes, ...versionsWrite(args.app, before, list)]);
+  if (restored) await deployLiveWorker(ctx, args.accountId, restored, `${args.app}@${args.previousVersion}`);
 }
 
 /** For the manual rollback: the live version, and the target (named or previous) if it may go live. */

@@ -15,7 +15,8 @@ import type { TriggeredDeployment } from './pages.ts';
 /** Arguments of {@link uploadWorkerVersion}. */
 export interface WorkerUploadArgs {
   accountId: string;
-  source: WorkersSource;
+  /** Where the bundle is and which Worker it becomes (how the hostname is routed does not matter here). */
+  source: Omit<WorkersSource, 'routing'>;
   /** `nextdeploy <app>@<version>`, the version's `workers/message` annotation, so a retry finds it. */
   marker: string;
   /** The app's version, the version's `workers/tag`. */
@@ -88,16 +89,24 @@ interface VersionLike {
 /** The version an earlier attempt uploaded (it carries the marker); null when there is none or no script yet. */
 async function findVersion(ctx: Ctx, args: WorkerUploadArgs): Promise<VersionLike | null | 'no-script'> {
   const { script } = args.source;
+  const perPage = 100;
+  type Page = { getPaginatedItems(): VersionLike[]; getNextPage(): Promise<Page> };
+  const marked = (v: VersionLike) => ((v as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? v.annotations)?.['workers/message'] === args.marker;
+  let page: Page;
   try {
-    const list = ctx.cf.workers.scripts.versions.list(script, { account_id: args.accountId });
-    for await (const v of list as unknown as AsyncIterable<VersionLike>) {
-      const annotations = (v as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? v.annotations;
-      if (annotations?.['workers/message'] === args.marker) return v;
-    }
-    return null;
+    page = (await ctx.cf.workers.scripts.versions.list(script, { account_id: args.accountId, per_page: perPage })) as unknown as Page;
   } catch (err) {
     if (httpStatus(err) === 404) return 'no-script';
     return ctx.call(`workers.scripts.versions.list ${script}`, () => Promise.reject(err));
+  }
+  for (;;) {
+    const items = page.getPaginatedItems();
+    const hit = items.find(marked);
+    if (hit) return hit;
+    // A short page is the last one: the SDK's iterator would ask for one more, empty page.
+    if (items.length < perPage) return null;
+    const current = page;
+    page = await ctx.call(`workers.scripts.versions.list ${script}`, () => current.getNextPage());
   }
 }
 

@@ -36,7 +36,7 @@ describe('the quick start on embedded defaults', () => {
     expect(result).toMatchObject({ app: 'shop', version: 'w1', status: 'live', liveVersion: 'w1', url: 'https://shop.apps.nextdeploy.test/' });
     expect(result.deploymentUrl).toMatch(/^https:\/\/[0-9a-f]{8}-shop\.nextdeploy-local\.workers\.dev$/);
     const steps: { name: string; status: string }[] = result.steps;
-    expect(steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['trigger', 'build', 'domain']);
+    expect(steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['trigger', 'build', 'domain', 'worker-domain']);
     expect(steps.find((s) => s.name === 'upload-version')?.status).toBe('succeeded');
 
     const page = await viaEdge('/', { cookie: 'visitor=lin' });

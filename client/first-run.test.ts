@@ -61,10 +61,10 @@ describe('first run on embedded defaults', () => {
     expect(result).toMatchObject({ app: 'app123', version: 'v1', status: 'live', liveVersion: 'v1', url: 'https://app123.apps.nextdeploy.test/', workflowId: 'deploy-app123' });
     expect(result.deploymentUrl).toMatch(/^https:\/\/[0-9a-f]{8}\.nextdeploy-example\.pages\.dev$/);
     expect(result.webUi).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/namespaces/default/workflows/deploy-app123/${result.runId}/history$`));
-    // A Pages deploy: every step runs but the Workers row's upload-version, reported as skipped.
+    // A Pages deploy: every step runs but the Workers row's upload-version and worker-domain, reported as skipped.
     const steps: { name: string; status: string; durationMs: number | null; detail: string | null }[] = result.steps;
     expect(steps.map((s) => `${s.name}:${s.status}`)).toEqual(
-      ['preflight', 'trigger', 'build', 'upload-version', 'dns', 'domain', 'kv-write', 'flip', 'checks', 'bake'].map((n) => `${n}:${n === 'upload-version' ? 'skipped' : 'succeeded'}`),
+      ['preflight', 'trigger', 'build', 'upload-version', 'dns', 'domain', 'worker-domain', 'kv-write', 'flip', 'checks', 'bake'].map((n) => `${n}:${n === 'upload-version' || n === 'worker-domain' ? 'skipped' : 'succeeded'}`),
     );
     expect(steps.filter((s) => s.status === 'succeeded').every((s) => s.durationMs !== null && s.durationMs >= 0)).toBe(true);
     expect(steps.find((s) => s.name === 'upload-version')?.detail).toMatch(/^a Pages deploy/);

@@ -16,7 +16,7 @@ import { CliError } from './io.ts';
 
 /** A Workers deploy's source and metadata, as the deploy input carries them. */
 export interface WorkersPlan {
-  source: { type: 'workers'; path: string; script: string; subdomain: string };
+  source: { type: 'workers'; path: string; script: string; subdomain: string; routing: 'router' | 'native' };
   metadata: Metadata;
 }
 
@@ -58,7 +58,7 @@ export async function planWorkersDeploy(
   const raw = { app: app.app, version, defaultTarget: `https://${script}.${subdomain}.workers.dev`, routes: {} };
   const parsed = metadataSchema({ allowedHosts: workersHostsFor(script, subdomain) }).safeParse(raw);
   if (!parsed.success) throw new CliError(formatZodIssues(parsed.error, 'metadata'));
-  return { source: { type: 'workers', path: snapshotBuild(bundleDir, app.app, version), script, subdomain }, metadata: parsed.data};
+  return { source: { type: 'workers', path: snapshotBuild(bundleDir, app.app, version), script, subdomain, routing: app.routing }, metadata: parsed.data };
 }
 
 async function buildOrExplain<T>(build: () => Promise<T>): Promise<T> {

@@ -49,6 +49,12 @@ export const appConfigSchema = z.strictObject({
   appDir: z.string().min(1).optional(),
   /** The Worker a `workers` app's versions go to (default: the app's name). */
   workerScript: workerScriptSchema.optional(),
+  /**
+   * How a `workers` app's hostname reaches its Worker: `router` (default: the router proxies to
+   * the live version's URL) or `native` (the hostname is the Worker's custom domain; Cloudflare's
+   * deployment, moved at each flip, picks the version). docs/design.md, "The Workers row".
+   */
+  routing: z.enum(['router', 'native']).optional(),
 });
 export type AppConfig = z.infer<typeof appConfigSchema>;
 
@@ -223,6 +229,7 @@ export interface ResolvedApp {
   target: 'pages' | 'workers' | undefined;
   appDir: string | undefined;
   workerScript: string;
+  routing: 'router' | 'native';
 }
 
 /**
@@ -249,5 +256,6 @@ export function resolveApp(config: NextdeployConfig, app: string, options: { all
     target: entry?.target,
     appDir: entry?.appDir,
     workerScript: entry?.workerScript ?? app,
+    routing: entry?.routing ?? 'router',
   };
 }

@@ -29,6 +29,12 @@ export const deploySourceSchema = z.discriminatedUnion('type', [
     script: workerScriptSchema,
     /** The account's workers.dev subdomain, where the version URLs live (preflight checks it). */
     subdomain: workersSubdomainSchema,
+    /**
+     * `router`: the router proxies the hostname to the live version's URL (a rollback is one KV
+     * write). `native`: the hostname is the Worker's own Workers Custom Domain and Cloudflare's
+     * deployment (moved at each flip) picks the version; no router in the path.
+     */
+    routing: z.enum(['router', 'native']).default('router'),
   }),
 ]);
 

@@ -40,6 +40,8 @@ export function holdInStep(stack: FaultStack, step: DeployStepName, input: Deplo
     case 'domain':
       // The attach is a POST even when the domain exists (Cloudflare then answers "already added").
       return slow('POST', `/accounts/*/pages/projects/${project}/domains`);
+    case 'worker-domain':
+      return slow('PUT', '/accounts/*/workers/domains');
     // Both steps write in one KV bulk call; the body names the keys (kvKeys in core/kv-records.ts).
     case 'kv-write':
       return slow('PUT', KV_BULK, `"${kvKeys.routes(app, '')}`);

@@ -142,7 +142,7 @@ describe('a worker process with metrics, JSON logs and the webhook on', () => {
     // A Pages Direct Upload with no bake window: the Workers row's upload-version and the bake
     // are skipped, as the step table's `when` says for this input; every other step runs once.
     const plan = deployStepPlan(parseDeployInput(input));
-    expect(plan.filter((s) => s.applies !== true).map((s) => s.name)).toEqual(['upload-version', 'bake']);
+    expect(plan.filter((s) => s.applies !== true).map((s) => s.name)).toEqual(['upload-version', 'worker-domain', 'bake']);
     const expected = plan.flatMap((s) => (s.applies === true ? [`${s.name}:running`, `${s.name}:succeeded`] : [`${s.name}:skipped`]));
     expect(transitions).toEqual(expected);
     const finished = steps.filter((l) => l.status === 'succeeded');

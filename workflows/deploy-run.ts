@@ -28,6 +28,10 @@ export class DeployPlan {
   readonly checks: ChecksSettings;
   /** Create the record unproxied and proxy it once the certificate is active. */
   readonly proxyLater: boolean;
+  /** A Workers deploy routed by Cloudflare (the hostname is the Worker's custom domain), not by the router. */
+  readonly native: boolean;
+  /** The Workers custom domain's arguments (native routing). */
+  readonly workerDomainArgs: { accountId: string; zoneId: string; hostname: string; script: string };
 
   constructor(readonly input: DeployInput) {
     this.app = input.app;
@@ -39,7 +43,10 @@ export class DeployPlan {
     this.workers = source.type === 'workers' ? source : null;
     this.pages = source.type === 'workers' ? null : source;
     this.dnsTarget = this.workers ? `${this.workers.script}.${this.workers.subdomain}.workers.dev` : `${input.pagesProject}.pages.dev`;
-    this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname };
+    this.native = this.workers?.routing === 'native';
+    this.workerDomainArgs = { accountId: input.accountId, zoneId: input.zoneId, hostname: input.hostname, script: this.workers?.script ?? '' };
+    // Without the router nothing adds `x-nextdeploy-version`: checks look at the answers only.
+    this.checks = { ...input.checks, hostname: input.checks.hostname ?? input.hostname, ...(this.native ? { expectVersionHeader: false } : {}) };
     this.proxyLater = input.dns.enabled && input.dns.proxied && input.dns.unproxiedUntilDomainActive && input.customDomain.enabled;
   }
 }

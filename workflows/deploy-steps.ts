@@ -8,6 +8,7 @@ import { DeployPlan, type DeployRun } from './deploy-run.ts';
 import { withFailureType } from './failures.ts';
 import { ANNOUNCE_BEFORE_DOMAIN_PATCH, DOMAIN_ATTACH_IN_POLL_PATCH } from './patches.ts';
 import { stepOf, type Compensation } from './runbook.ts';
+import { workerDomain } from './worker-domain-step.ts';
 
 /**
  * The deploy runbook of DESIGN.md as a table: one row per step, in order. The driver
@@ -93,7 +94,7 @@ const uploadVersion = step({
 // 3. DNS. The compensation goes in first: a create that timed out may still have landed.
 const dns = step({
   name: 'dns',
-  when: (d) => d.input.dns.enabled || 'dns disabled in the input',
+  when: (d) => (d.native ? 'a Workers custom domain brings its own DNS record' : d.input.dns.enabled || 'dns disabled in the input'),
   undoFirst: () => [
     {
       name: 'restore-dns',
@@ -198,7 +199,7 @@ const bake = step({
 });
 
 /** The deploy's steps in runbook order. */
-export const DEPLOY_RUNBOOK = [preflight, trigger, build, uploadVersion, dns, domain, kvWrite, flip, checks, bake] as const;
+export const DEPLOY_RUNBOOK = [preflight, trigger, build, uploadVersion, dns, domain, workerDomain, kvWrite, flip, checks, bake] as const;
 
 /** A step name as the progress query reports it. */
 export type DeployStepName = (typeof DEPLOY_RUNBOOK)[number]['name'];

@@ -44,7 +44,7 @@ async function run(
     const historyEvents = (await handle.fetchHistory()).events?.length ?? 0;
     return { ...settled, progress, historyEvents };
   });
-  return { ...outcome, calls: fake.calls, dnsProxied: fake.dnsProxied };
+  return { ...outcome, calls: fake.calls, dnsProxied: fake.dnsProxied, expectedVersions: fake.expectedVersions };
 }
 
 const COMPENSATIONS = new Set(['restoreDnsRecord', 'detachCustomDomain', 'markVersionFailed', 'restoreActive']);
@@ -96,7 +96,7 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(progress.status).toBe('live');
     expect(progress.steps.map((s) => [s.name, s.status])).toEqual([
       ['preflight', 'succeeded'], ['trigger', 'succeeded'], ['build', 'succeeded'], ['upload-version', 'skipped'], ['dns', 'succeeded'], ['domain', 'succeeded'],
-      ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
+      ['worker-domain', 'skipped'], ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
     ]);
     expect(progress.steps.every((s) => s.status === 'skipped' || (s.startedAt && s.endedAt))).toBe(true);
   });
@@ -113,9 +113,26 @@ describe('the deploy workflow (time-skipping, fake activities)', () => {
     expect(calls).toEqual(['preflight', 'uploadWorkerVersion', 'upsertDnsRecord', 'writeVersionKeys', 'flipActive', 'runChecks']);
     expect(progress.steps.map((s) => [s.name, s.status])).toEqual([
       ['preflight', 'succeeded'], ['trigger', 'skipped'], ['build', 'skipped'], ['upload-version', 'succeeded'], ['dns', 'succeeded'], ['domain', 'skipped'],
-      ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
+      ['worker-domain', 'skipped'], ['kv-write', 'succeeded'], ['flip', 'succeeded'], ['checks', 'succeeded'], ['bake', 'skipped'],
     ]);
     expect(stepDetail(progress, 'upload-version')).toContain('https://1a2b3c4d-shop.acct.workers.dev');
+  });
+
+  it('with Cloudflare-native routing the hostname becomes the Worker\'s custom domain (no DNS step), and a failed check puts the domain back', async () => {
+    const input = sampleDeployInput({
+      source: { type: 'workers', path: '/builds/shop', script: 'shop', subdomain: 'acct', routing: 'native' },
+      metadata: { app: 'app123', version: 'v2', defaultTarget: 'https://shop.acct.workers.dev', routes: {} },
+      customDomain: { enabled: false },
+    });
+    const live = await run(input);
+    expect(live.result?.status).toBe('live');
+    expect(live.calls).toEqual(['preflight', 'uploadWorkerVersion', 'attachWorkerDomain', 'writeVersionKeys', 'flipActive', 'runChecks']);
+    expect(stepDetail(live.progress, 'dns')).toBe('a Workers custom domain brings its own DNS record');
+    // The router adds x-nextdeploy-version; Cloudflare's own routing does not, so checks do not ask for it.
+    expect(live.expectedVersions).toEqual([null]);
+    const failed = await run(input, { checksPassingRounds: 0 });
+    expect(failed.result?.status).toBe('rolled_back');
+    expect(failed.calls.slice(-2)).toEqual(['markVersionFailed', 'restoreWorkerDomain']);
   });
 
   it('a first deploy announces its version pending before the domain (the router has no live record to send the certificate check to)', async () => {

@@ -53,6 +53,8 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
   const calls: string[] = [];
   /** The `proxied` flag of each DNS upsert, in order. */
   const dnsProxied: boolean[] = [];
+  /** The `expectVersion` of each check run, in order. */
+  const expectedVersions: (string | null)[] = [];
   /** Webhook notifications, kept apart from `calls` (they follow the outcome, not the runbook). */
   const notifications: DeployNotification[] = [];
   let checkRounds = 0;
@@ -77,7 +79,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
   const attempt = () => Context.current().info.attempt;
 
   const activities: NextdeployActivities = {
-    async preflight() {
+    async preflight(input) {
       await enter('preflight');
       if (b.preflightFails) throw ApplicationFailure.nonRetryable('the API token is expired', NOT_RETRYABLE.INVALID_TOKEN);
       return {
@@ -87,6 +89,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
           ? { id: 'rec-old', type: 'CNAME', name: 'app123.nextdeploy.test', content: 'old.pages.dev', proxied: true, ttl: 1 }
           : null,
         domainExisted: b.domainExisted,
+        ...(input.source.type === 'workers' && input.source.routing === 'native' ? { workerDomain: null } : {}),
         ...(behaviour.webhook === undefined ? {} : { webhook: behaviour.webhook }),
       };
     },
@@ -125,6 +128,13 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
     async detachCustomDomain() {
       await enter('detachCustomDomain');
     },
+    async attachWorkerDomain() {
+      await enter('attachWorkerDomain');
+      return { id: 'wd-1', status: 'attached' as const };
+    },
+    async restoreWorkerDomain() {
+      await enter('restoreWorkerDomain');
+    },
     async writeVersionKeys() {
       await enter('writeVersionKeys');
       return { written: true };
@@ -150,6 +160,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
     },
     async runChecks(args) {
       await enter('runChecks');
+      expectedVersions.push(args.expectVersion);
       checkRounds += 1;
       const ok = checkRounds <= b.checksPassingRounds;
       return {
@@ -173,7 +184,7 @@ export function createFakeActivities(behaviour: FakeBehaviour = {}, gate?: Retur
       throw ApplicationFailure.nonRetryable('retention is not faked', NOT_RETRYABLE.INVALID_INPUT);
     },
   };
-  return { activities, calls, dnsProxied, notifications };
+  return { activities, calls, dnsProxied, expectedVersions, notifications };
 }
 
 /** A valid deploy input for workflow tests with fake activities; `overrides` replace top-level fields. */

@@ -40,6 +40,14 @@ async function deploy(version: string): Promise<{ result?: DeployResult; error?:
   return { ...settled, workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
 }
 
+/** The version the Worker's Cloudflare deployment serves at 100 %, as its version tag says. */
+function deployedTag(): string | undefined {
+  const st = stack.cf.state() as unknown as { workerDeployments: { script: string; created_on: string; versions: { version_id: string; percentage: number }[] }[]; workerVersions: { id: string; annotations: Record<string, string> }[] };
+  const newest = st.workerDeployments.filter((d) => d.script === SCRIPT).sort((a, b) => (a.created_on < b.created_on ? 1 : -1))[0];
+  const only = newest?.versions.length === 1 && newest.versions[0]!.percentage === 100 ? newest.versions[0]!.version_id : undefined;
+  return st.workerVersions.find((v) => v.id === only)?.annotations['workers/tag'];
+}
+
 const get = (pathname: string, headers: Record<string, string> = {}) => stack.cf.edgeRequest(ROUTER_HOST, pathname, { headers });
 
 beforeAll(async () => {
@@ -59,7 +67,7 @@ describe('the full-stack example on the Workers row', () => {
     expect(v1.error).toBeUndefined();
     expect(v1.result).toMatchObject({ status: 'live', liveVersion: 'v1' });
     const progress = await stack.client.workflow.getHandle(v1.workflowId, v1.runId).query(progressQuery);
-    expect(progress.steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['trigger', 'build', 'domain', 'bake']);
+    expect(progress.steps.filter((s) => s.status === 'skipped').map((s) => s.name)).toEqual(['trigger', 'build', 'domain', 'worker-domain', 'bake']);
 
     const a = await get('/', { cookie: 'visitor=ada' });
     const b = await get('/', { cookie: 'visitor=ada' });
@@ -72,6 +80,8 @@ describe('the full-stack example on the Workers row', () => {
     expect(requestId(a.body)).toBeDefined();
     expect(requestId(a.body)).not.toBe(requestId(b.body));
     v1Page = a.body;
+    // Cloudflare's own deployment follows the flip, so the live version never ages out.
+    expect(deployedTag()).toBe('v1');
 
     const echo = await stack.cf.edgeRequest(ROUTER_HOST, '/api/echo', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"hello":"workers"}' });
     expect(echo.status).toBe(200);
@@ -116,12 +126,14 @@ describe('the full-stack example on the Workers row', () => {
     const now = await get('/', { cookie: 'visitor=ada' });
     expect(now.body).toContain('version <!-- -->v2');
     expect(now.headers['x-nextdeploy-version']).toBe('v2');
+    expect(deployedTag()).toBe('v2');
 
     const checks = { hostname: ROUTER_HOST, paths: ['/'], expectVersionHeader: true, requestTimeoutMs: 10_000, propagationWindowMs: 1_500, retryIntervalMs: 200 };
     const rollback = await requestRollback(stack.client, { app: APP, accountId: stack.cf.accountId, kvNamespaceId: stack.kvNamespaceId, checks, toVersion: 'v1', reason: 'test' }, { taskQueue: stack.taskQueue });
     expect(await rollback.result()).toMatchObject({ status: 'rolled_back', liveVersion: 'v1' });
     const back = await get('/', { cookie: 'visitor=ada' });
     expect(back.headers['x-nextdeploy-version']).toBe('v1');
+    expect(deployedTag()).toBe('v1');
     expect(back.body).toContain('version <!-- -->v1');
     // The same bytes as v1's first answer, apart from what differs per request.
     const stable = (html: string) => html.replace(/[0-9a-f-]{36}|\d{4}-\d\d-\d\dT[\d:.]+Z/g, '#');
