@@ -16,10 +16,11 @@ import { workersRouteRoutes } from './handlers/workers-routes.ts';
 import { workersScriptRoutes } from './handlers/workers-scripts.ts';
 import { workersVersionRoutes } from './handlers/workers-versions.ts';
 import { workersDeployRoutes } from './handlers/workers-deploys.ts';
+import { workersDomainRoutes } from './handlers/workers-domains.ts';
 
 export function buildRouter(): Router {
   const router = new Router();
-  router.add(...identityRoutes, ...dnsRoutes, ...kvNamespaceRoutes, ...kvValueRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersDeployRoutes, ...workersRouteRoutes);
+  router.add(...identityRoutes, ...dnsRoutes, ...kvNamespaceRoutes, ...kvValueRoutes, ...pagesRoutes, ...pagesDomainRoutes, ...workersScriptRoutes, ...workersVersionRoutes, ...workersDeployRoutes, ...workersRouteRoutes, ...workersDomainRoutes);
   return router;
 }
 

@@ -15,6 +15,7 @@ import { limitsContract } from './openapi/contract/limits.ts';
 import { pagesContract } from './openapi/contract/pages.ts';
 import { workersContract } from './openapi/contract/workers.ts';
 import { workersVersionsContract } from './openapi/contract/workers-versions.ts';
+import { workersDomainsContract } from './openapi/contract/workers-domains.ts';
 
 describe('the validator the suite relies on', () => {
   it('rejects a deliberately wrong body, resolving $refs into components', () => {
@@ -62,6 +63,7 @@ describe('the local Cloudflare against the schema', () => {
   pagesContract(env);
   workersContract(env);
   workersVersionsContract(env);
+  workersDomainsContract(env);
   limitsContract(env);
 
   it('prints its coverage, drove every emulated operation and saw no schema mismatch', async () => {

@@ -1,9 +1,12 @@
 /**
  * The edge: one HTTP server that answers by Host header, as Cloudflare's network would:
  *   1. a zone Workers route pattern matches → that Worker (in Miniflare);
- *   2. `<short_id>.<project>.pages.dev`, `<branch>.<project>.pages.dev`, `<project>.pages.dev` → a Pages deployment;
- *   3. an ACTIVE Pages custom domain → the project's production deployment (a pending one answers 522).
- * Workers' outbound fetch() comes back here in-process (Pages and custom domains only; anything else is 502: no internet).
+ *   2. a Workers Custom Domain (exact hostname) → its Worker's deployment;
+ *   3. `<script>.<subdomain>.workers.dev` and its version Preview URLs;
+ *   4. `<short_id>.<project>.pages.dev`, `<branch>.<project>.pages.dev`, `<project>.pages.dev` → a Pages deployment;
+ *   5. an ACTIVE Pages custom domain → the project's production deployment (a pending one answers 522).
+ * Workers' outbound fetch() comes back here in-process, skipping routes (Workers custom domains,
+ * workers.dev, Pages and Pages custom domains answer; anything else is 502: no internet).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -15,6 +18,7 @@ import { domainStatus } from './pages/domains.ts';
 import { findDomainByName } from './pages/domain-records.ts';
 import { findDeploymentById, findDeploymentByShortId, isLive, latestForBranch, productionDeployment, stageState } from './pages/model.ts';
 import { findProject } from './pages/projects.ts';
+import { workerDomainForHost } from './workers/custom-domains.ts';
 import { listRoutes } from './workers/model.ts';
 import { answerVersion, resolveWorkersDev, routedVersion } from './workers/workers-dev.ts';
 import { MIME, applyHeaderRules, decode, fillPlaceholders, parseRedirects, routesInclude } from './pages/special-files.ts';
@@ -52,15 +56,29 @@ export class Edge {
   async handle(request: Request, opts: { fromWorker?: boolean } = {}): Promise<Response | undefined> {
     const url = new URL(request.url);
     const host = url.hostname.toLowerCase();
+    const overrides = request.headers.get('cloudflare-workers-version-overrides');
+    // Routes first, even on a Workers custom domain's hostname: "Custom Domains are evaluated
+    // before Route rules, but take lower precedence" and "Routes can fetch() Custom Domains and
+    // take precedence if configured on the same hostname" (developers.cloudflare.com/workers/
+    // configuration/routing/custom-domains, .../platform/routing). A Worker's own fetch() skips
+    // routes ("Routes cannot be the target of a same-zone fetch() call") but reaches custom
+    // domains ("Custom Domains can also be invoked within the same zone via fetch()"), so a route
+    // Worker's fetch(request) to its hostname is answered by the custom domain's Worker.
     if (!opts.fromWorker) {
       const route = this.matchRoute(host, url.pathname);
       if (route) {
         // A deployed script runs the version its deployment picks, assets first; else its one upload.
-        const v = routedVersion(this.account, route.script!, request.headers.get('cloudflare-workers-version-overrides'));
+        const v = routedVersion(this.account, route.script!, overrides);
         return v ? answerVersion(this.account, v, request) : this.account.runtime.fetchWorker(route.script!, request);
       }
     }
-    const workersDev = resolveWorkersDev(this.account, host, request.headers.get('cloudflare-workers-version-overrides'));
+    const workerDomain = workerDomainForHost(this.account, host);
+    if (workerDomain) {
+      // Every path of the hostname goes to the version the Worker's active deployment picks.
+      const v = routedVersion(this.account, workerDomain.service, overrides);
+      return v ? answerVersion(this.account, v, request) : this.account.runtime.fetchWorker(workerDomain.service, request);
+    }
+    const workersDev = resolveWorkersDev(this.account, host, overrides);
     if (workersDev) {
       if ('missing' in workersDev) return page(404, 'There is nothing here yet', `<p>${escapeHtml(workersDev.missing)}.</p>`);
       return answerVersion(this.account, workersDev.version, request);
@@ -189,7 +207,7 @@ export class Edge {
     return new Response(head ? null : asset.bytes, { status, headers: { ...headers, 'content-type': contentType, etag: `"${manifest[path]}"` } });
   }
 
-  /** For Workers' outbound fetch(): Pages hosts and custom domains answer; nothing else is reachable. */
+  /** For Workers' outbound fetch(): Workers custom domains, workers.dev and Pages answer; nothing else is reachable. */
   outbound = async (request: Request): Promise<Response> => {
     const res = await this.handle(request, { fromWorker: true });
     if (res) return res;

@@ -172,6 +172,19 @@ export interface WorkerDeploymentRecord {
   versions: Array<{ version_id: string; percentage: number }>;
 }
 
+/** A Workers Custom Domain (workers/custom-domains.ts): the Worker is the origin of one hostname. */
+export interface WorkerDomainRecord {
+  id: string;
+  hostname: string;
+  service: string;
+  zone_id: string;
+  zone_name: string;
+  cert_id: string;
+  created_on: string;
+  /** The managed DNS record made on attach (proxied AAAA `100::`), removed on detach. */
+  dns_record_id: string;
+}
+
 export interface RouteRecord {
   id: string;
   zoneId: string;
@@ -194,6 +207,8 @@ export interface StateData {
   routes: RouteRecord[];
   workerVersions: WorkerVersionRecord[];
   workerDeployments: WorkerDeploymentRecord[];
+  /** Absent from state files written before custom domains: loading fills in `[]` (see Store). */
+  workerDomains: WorkerDomainRecord[];
   /** The account's `<subdomain>.workers.dev`. */
   workersSubdomain: string;
   /** Per script: whether `<script>.<subdomain>.workers.dev` and its version preview URLs answer. */
@@ -214,6 +229,7 @@ export function emptyState(): StateData {
     routes: [],
     workerVersions: [],
     workerDeployments: [],
+    workerDomains: [],
     workersSubdomain: LOCAL_WORKERS_SUBDOMAIN,
     scriptSubdomains: {},
   };
@@ -237,6 +253,7 @@ export class Store {
       const file = path.join(dir, 'state.json');
       if (fs.existsSync(file)) {
         const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as StateData;
+        // Fields added since the file was written (e.g. workerDomains) start empty.
         if (parsed.version === 1) this.data = { ...emptyState(), ...parsed };
       }
     }

@@ -90,6 +90,13 @@ describe('validateRequest', () => {
     expect(issues.map((i) => i.field)).toEqual(['path.key_name']);
   });
 
+  it("lets a $ref's sibling `required` replace the component's list (the SDK's optional zone of workers.domains.update)", () => {
+    const attach = op('PUT', `/accounts/${ACCOUNT}/workers/domains`);
+    const body = (b: unknown) => ({ ...req(b), pathParams: attach.pathParams });
+    expect(validateRequest(attach, body({ hostname: 'app.example.com', service: 'w' }))).toEqual([]);
+    expect(validateRequest(attach, body({ service: 'w', zone_id: 42 })).map((i) => i.field).sort()).toEqual(['body.hostname', 'body.zone_id']);
+  });
+
   it('requires a required body', () => {
     expect(validateRequest(create, req(undefined))).toEqual([{ field: 'body', message: 'request body is required' }]);
   });

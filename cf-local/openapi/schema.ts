@@ -129,8 +129,13 @@ export function toJsonSchema(doc: OpenApiDocument, node: unknown, direction: Dir
     const ref = { $ref: rewriteRef(src.$ref, refBase) };
     // OpenAPI 3.0 says $ref siblings are ignored, but this schema means them (`required`,
     // `nullable`, `type`) and Cloudflare's SDK generator honours them: treat them as allOf.
+    // A sibling `required` REPLACES the referenced schema's list, as the SDK generator reads it:
+    // `workers.domains.update`'s body is `workers_Domain` (which requires zone_id, zone_name) with
+    // `required: [hostname, service]`, and the SDK's DomainUpdateParams makes the zone optional.
+    // allOf cannot take a requirement away, so the target is inlined without its own list.
+    const target = Array.isArray(out.required) ? ownSchema(doc, src.$ref, direction, refBase) : undefined;
     const meaningful = Object.keys(out).length > 0;
-    out = meaningful ? { allOf: [ref, out] } : ref;
+    out = meaningful ? { allOf: [target ?? ref, out] } : ref;
   }
 
   const discriminated = discriminate(doc, src, out, direction, refBase);
@@ -141,6 +146,20 @@ export function toJsonSchema(doc: OpenApiDocument, node: unknown, direction: Dir
   const nullEnum = Array.isArray(src.enum) && src.enum.includes(null);
   if (src.nullable === true || nullEnum) out = nullable(out);
   return out;
+}
+
+/**
+ * A referenced component translated in place without its top-level `required`; undefined (keep
+ * the plain `$ref`) when the component is itself a `$ref` or a composition, whose lists live deeper.
+ */
+function ownSchema(doc: OpenApiDocument, ref: string, direction: Direction, refBase: string): SchemaObject | undefined {
+  const target = resolveRef<SchemaObject>(doc, { $ref: ref });
+  if (['$ref', 'allOf', 'anyOf', 'oneOf'].some((k) => k in target)) return undefined;
+  const own = toJsonSchema(doc, target, direction, refBase) as SchemaObject;
+  if (!Array.isArray(own.required)) return undefined;
+  const rest: SchemaObject = { ...own };
+  delete rest.required;
+  return rest;
 }
 
 function rewriteRef(ref: string, refBase: string): string {

@@ -8,6 +8,7 @@ import { CfApiError, Errors } from '../errors.ts';
 import { hexId } from '../http.ts';
 import { findKvNamespace } from '../kv/namespaces.ts';
 import type { RouteRecord, ScriptBinding, ScriptModule, ScriptRecord, WorkerVersionRecord } from '../state.ts';
+import { removeScriptDomains } from './custom-domains.ts';
 import { activeDeployment, commitVersion, findVersion, makeVersion } from './versions.ts';
 
 /** The `metadata` part of a script upload, as wrangler and the SDK send it. */
@@ -129,8 +130,12 @@ export function findScript(account: AccountModel, name: string): ScriptRecord | 
   return account.store.data.scripts.find((s) => s.id === name);
 }
 
-/** Forgets the script and stops running it; its routes stay (the edge skips a route whose script is not running). */
+/**
+ * Forgets the script and stops running it; its routes stay (the edge skips a route whose script is
+ * not running), its custom domains and their DNS records go.
+ */
 export async function removeScript(account: AccountModel, name: string): Promise<void> {
+  removeScriptDomains(account, name);
   const d = account.store.data;
   d.scripts = d.scripts.filter((s) => s.id !== name);
   d.workerVersions = d.workerVersions.filter((v) => v.script !== name);

@@ -1,4 +1,4 @@
-/** Contract scenarios: Worker scripts, the workers.dev subdomain and Worker routes. */
+/** Contract scenarios: Worker scripts, their non-versioned settings, the workers.dev subdomain and Worker routes. */
 import { describe, expect, it } from 'vitest';
 import { TOKENS, UNKNOWN_ID, expectAnswer, resultOf, type ContractEnv } from './env.ts';
 
@@ -49,6 +49,22 @@ export function workersContract(env: () => ContractEnv): void {
       expectAnswer(missing, 400);
       expect(JSON.stringify(missing.body)).toContain('metadata');
       expectAnswer(await api.call('PUT', `${scripts()}/contract-router`, { form: upload(), token: TOKENS.limited }), 403, 10000);
+    });
+
+    it('reads and patches the non-versioned script settings; refuses a wrong type, an unknown script and a token without Write', async () => {
+      const { api } = env();
+      const settings = `${scripts()}/contract-router/script-settings`;
+      const got = await api.call('GET', settings);
+      expectAnswer(got, 200);
+      expect(resultOf<{ logpush: boolean }>(got).logpush).toBe(false);
+      const patched = await api.call('PATCH', settings, { json: { logpush: true, tags: ['contract'] } });
+      expectAnswer(patched, 200);
+      expect(resultOf(patched)).toMatchObject({ logpush: true, tags: ['contract'] });
+      const bad = await api.call('PATCH', settings, { json: { logpush: 'yes' } });
+      expectAnswer(bad, 400);
+      expect(JSON.stringify(bad.body)).toContain('body.logpush');
+      expectAnswer(await api.call('GET', `${scripts()}/no-such-worker/script-settings`), 404, 10007);
+      expectAnswer(await api.call('PATCH', settings, { token: TOKENS.limited, json: { logpush: false } }), 403, 10000);
     });
 
     it('answers the workers.dev subdomain', async () => {
