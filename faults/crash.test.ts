@@ -15,7 +15,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { DeployInput } from '../core/deploy-input.ts';
 import { versionHost } from '../core/workers-bundle.ts';
 import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
-import { deployFacts, hostFor, inputForStep, outcome, scriptFor, servedVersion, startDeploy, waitForProgress, workerHostFor } from './deploys.ts';
+import { deployFacts, hostFor, inputForStep, outcome, scriptFor, servedVersion, sourceKindOf, startDeploy, waitForProgress, workerHostFor } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { appliedMutations } from './observe.ts';
@@ -56,7 +56,7 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
     };
     // Later steps first: each passes DNS before the (zone-wide) DNS hold exists; earlier steps
     // last, since they are held before DNS.
-    for (const step of ['domain', 'kv-write', 'flip', 'checks', 'bake'] as const) await start(step);
+    for (const step of ['domain', 'worker-domain', 'kv-write', 'flip', 'checks', 'bake'] as const) await start(step);
     await start('dns');
     for (const step of ['preflight', 'trigger', 'build', 'upload-version'] as const) await start(step);
     expect([...handles.keys()].sort()).toEqual([...DEPLOY_STEPS].sort());
@@ -78,7 +78,16 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
     for (const step of DEPLOY_STEPS) {
       const app = appFor(step);
       const facts = await deployFacts(stack, app, projectFor(step));
-      if (inputs.get(step)!.source.type === 'workers') {
+      const kind = sourceKindOf(inputs.get(step)!);
+      if (kind === 'workers-native') {
+        // The hostname is the Worker's custom domain (attached once, by the held call or its
+        // retry), Cloudflare's deployment serves v1, and no DNS record was made through the API.
+        const marked = facts.workerVersionsOf('v1');
+        expect.soft(marked.length, `${step}: Worker versions of v1`).toBe(1);
+        expect.soft(stack.cf.state().workerDomains.filter((d) => d.hostname === hostFor(app)).map((d) => d.service), `${step}: custom domains`).toEqual([scriptFor(app)]);
+        expect.soft(facts.dnsRecords.filter((r) => r.record.type === 'CNAME'), `${step}: CNAME records`).toEqual([]);
+        expect.soft((await stack.cf.edgeRequest(hostFor(app), '/')).body, `${step}: served page`).toContain(`${app} v1`);
+      } else if (kind === 'workers') {
         // The Worker has one version, carrying the marker (the held first upload, found by the
         // retry), and the live route table pins it; no Pages deployment and no Pages custom
         // domain (the router's zone route serves the hostname).
@@ -104,7 +113,8 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
       expect.soft(await servedVersion(stack, app, 'v1'), `${step}: served version`).toBe('v1');
     }
     const dnsCreates = appliedMutations(stack.cf, /\/dns_records$/).filter((m) => m.method === 'POST');
-    expect(dnsCreates).toHaveLength(DEPLOY_STEPS.length);
+    // One record per app whose deploy has a DNS step (a custom domain's record is Cloudflare's).
+    expect(dnsCreates).toHaveLength(DEPLOY_STEPS.filter((step) => sourceKindOf(inputs.get(step)!) !== 'workers-native').length);
     expect(appliedMutations(stack.cf).filter((m) => m.method === 'DELETE')).toEqual([]);
   });
 

@@ -23,9 +23,11 @@ export interface TestDeployOptions {
   checks?: Partial<DeployInput['checks']>;
   /**
    * `git`: a git deployment (the emulator's build-time stages apply); `workers`: a Worker version
-   * of the app's own Worker (the Workers row, {@link writeWorkersBundle}); default a Direct Upload.
+   * of the app's own Worker (the Workers row, {@link writeWorkersBundle}); `workers-native` the
+   * same with Cloudflare-native routing (the hostname as the Worker's custom domain); default a
+   * Direct Upload.
    */
-  source?: 'git' | 'directory' | 'workers';
+  source?: 'git' | 'directory' | 'workers' | 'workers-native';
 }
 
 /** The hostname an app answers on (inside the zone, served by the router). */
@@ -73,7 +75,7 @@ export function writeWorkersBundle(stack: FaultStack, app: string, version: stri
 export function testDeployInput(stack: FaultStack, app: string, options: TestDeployOptions = {}): DeployInput {
   const version = options.version ?? 'v1';
   const project = options.project ?? FAULT_PROJECT;
-  const workers = options.source === 'workers';
+  const workers = options.source === 'workers' || options.source === 'workers-native';
   // A Workers app is served from its Worker's host and has no Pages custom domain (core/deploy-input.ts).
   const origin = workers ? workerHostFor(stack, app) : `${project}.pages.dev`;
   const raw: DeployInputRaw = {
@@ -84,7 +86,13 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
     kvNamespaceId: stack.kvNamespaceId,
     pagesProject: project,
     source: workers
-      ? { type: 'workers', path: writeWorkersBundle(stack, app, version), script: scriptFor(app), subdomain: stack.cf.state().workersSubdomain }
+      ? {
+          type: 'workers',
+          path: writeWorkersBundle(stack, app, version),
+          script: scriptFor(app),
+          subdomain: stack.cf.state().workersSubdomain,
+          routing: options.source === 'workers-native' ? 'native' : 'router',
+        }
       : options.source === 'git'
         ? { type: 'git', branch: 'main' }
         : { type: 'directory', path: writeBuild(stack, app, version), branch: 'main' },
@@ -111,7 +119,7 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
  * a step added for one source kind is exercised by a deploy of that kind.
  */
 export function inputForStep(stack: FaultStack, app: string, step: DeployStepName, options: Omit<TestDeployOptions, 'source'> = {}): DeployInput {
-  for (const source of ['directory', 'workers'] as const) {
+  for (const source of ['directory', 'workers', 'workers-native'] as const) {
     const input = testDeployInput(stack, app, { ...options, source });
     if (deployStepPlan(input).find((s) => s.name === step)?.applies === true) return input;
   }
@@ -183,7 +191,8 @@ export async function servedVersion(stack: FaultStack, app: string, expected: st
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await stack.cf.edgeRequest(hostFor(app), '/');
-    const served = res.headers['x-nextdeploy-version'] as string | undefined;
+    // Through the router the header says; a natively routed Worker answers `<app> <version>` itself.
+    const served = (res.headers['x-nextdeploy-version'] as string | undefined) ?? new RegExp(`^${app} (\\S+)$`).exec(res.body.trim())?.[1];
     if (served === expected || Date.now() > deadline) return served;
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -221,4 +230,10 @@ export async function outcomesWithin(handles: WorkflowHandle[], timeoutMs: numbe
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The TestDeployOptions source kind an input was made from (to deploy another version of the same kind). */
+export function sourceKindOf(input: DeployInput): NonNullable<TestDeployOptions['source']> {
+  if (input.source.type === 'workers') return input.source.routing === 'native' ? 'workers-native' : 'workers';
+  return input.source.type;
 }

@@ -140,3 +140,51 @@ describe('the full-stack example on the Workers row', () => {
     expect(stable(back.body)).toBe(stable(v1Page));
   });
 });
+
+describe('the same build with Cloudflare-native routing (no router in the path)', () => {
+  const NATIVE_APP = 'native';
+  const NATIVE_SCRIPT = 'nextdeploy-native';
+  const NATIVE_HOST = 'native.nextdeploy.test';
+  const nativeInput = (version: string) => ({
+    ...deployInput(version),
+    app: NATIVE_APP,
+    source: { type: 'workers', path: snapshotBuild(bundleDir, NATIVE_APP, version), script: NATIVE_SCRIPT, subdomain: SUBDOMAIN, routing: 'native' },
+    metadata: { app: NATIVE_APP, version, defaultTarget: `https://${NATIVE_SCRIPT}.${SUBDOMAIN}.workers.dev`, routes: {} },
+    hostname: NATIVE_HOST,
+    checks: { paths: ['/', '/about'], propagationWindowMs: 1_500, retryIntervalMs: 200, requestTimeoutMs: 10_000 },
+  });
+  const nativeDeploy = async (version: string) => {
+    const { handle } = await startDeploy(stack.client, nativeInput(version), { taskQueue: stack.taskQueue });
+    return handle.result();
+  };
+  const domainsOf = () => (stack.cf.state() as unknown as { workerDomains: { hostname: string; service: string }[] }).workerDomains.filter((d) => d.hostname === NATIVE_HOST);
+
+  it('attaches the hostname as the Worker\'s custom domain; the flip and a rollback move Cloudflare\'s deployment', async () => {
+    expect(await nativeDeploy('n1')).toMatchObject({ status: 'live', liveVersion: 'n1' });
+    expect(domainsOf().map((d) => d.service)).toEqual([NATIVE_SCRIPT]);
+    const first = await stack.cf.edgeRequest(NATIVE_HOST, '/about');
+    expect(first.body).toContain('<span id="version">n1</span>');
+    // Cloudflare answers, not the router: no router header.
+    expect(first.headers['x-nextdeploy-version']).toBeUndefined();
+
+    expect(await nativeDeploy('n2')).toMatchObject({ status: 'live', liveVersion: 'n2' });
+    expect((await stack.cf.edgeRequest(NATIVE_HOST, '/about')).body).toContain('<span id="version">n2</span>');
+
+    const checks = { hostname: NATIVE_HOST, paths: ['/about'], expectVersionHeader: false, requestTimeoutMs: 10_000, propagationWindowMs: 1_500, retryIntervalMs: 200 };
+    const rollback = await requestRollback(stack.client, { app: NATIVE_APP, accountId: stack.cf.accountId, kvNamespaceId: stack.kvNamespaceId, checks, toVersion: 'n1' }, { taskQueue: stack.taskQueue });
+    expect(await rollback.result()).toMatchObject({ status: 'rolled_back', liveVersion: 'n1' });
+    expect((await stack.cf.edgeRequest(NATIVE_HOST, '/about')).body).toContain('<span id="version">n1</span>');
+  });
+
+  it('a failed first deploy takes the custom domain away again', async () => {
+    const input = { ...nativeInput('x1'), app: 'native-fails', hostname: 'native-fails.nextdeploy.test', checks: { paths: ['/no-such-page'], propagationWindowMs: 500, retryIntervalMs: 100, requestTimeoutMs: 5_000 } };
+    input.metadata = { ...input.metadata, app: 'native-fails' };
+    input.source = { ...input.source, path: snapshotBuild(bundleDir, 'native-fails', 'x1'), script: 'nextdeploy-native-fails' };
+    input.metadata.defaultTarget = `https://nextdeploy-native-fails.${SUBDOMAIN}.workers.dev`;
+    const { handle } = await startDeploy(stack.client, input, { taskQueue: stack.taskQueue });
+    expect(await handle.result()).toMatchObject({ status: 'rolled_back', failureType: 'CHECKS_FAILED' });
+    const st = stack.cf.state() as unknown as { workerDomains: { hostname: string }[] };
+    expect(st.workerDomains.filter((d) => d.hostname === 'native-fails.nextdeploy.test')).toEqual([]);
+  });
+});
+
