@@ -84,7 +84,12 @@ export async function preflight(ctx: Ctx, rawInput: DeployInput): Promise<Prefli
 
   const held = await ctx.remember(`token permissions in ${input.accountId}`, () => heldPermissionGroups(ctx, input.accountId));
   if (held) {
-    const result = checkToken(held, { source: input.source.type === 'directory' ? 'direct-upload' : input.source.type, dns: input.dns.enabled, customDomain: input.customDomain.enabled });
+    const result = checkToken(held, {
+      source: input.source.type === 'directory' ? 'direct-upload' : input.source.type,
+      dns: input.dns.enabled && !(input.source.type === 'workers' && input.source.routing === 'native'),
+      customDomain: input.customDomain.enabled,
+      ...(input.source.type === 'workers' ? { workersRouting: input.source.routing } : {}),
+    });
     if (!result.ok) throw ApplicationFailure.nonRetryable(describeMissing(result).join('\n'), NOT_RETRYABLE.PERMISSION_DENIED);
   }
 

@@ -45,13 +45,15 @@ export async function attachWorkerDomain(ctx: Ctx, args: WorkerDomainArgs): Prom
   ctx.checkAccount(args.accountId);
   const [found] = await domainsAt(ctx, args.accountId, args.hostname);
   if (found?.service === args.script) return { id: found.id, status: 'already attached' };
+  // Taking a hostname from another Worker is the operator's decision, not a deploy's.
+  if (found) throw ApplicationFailure.nonRetryable(`${args.hostname} is the custom domain of Worker ${found.service}; detach it there first, or deploy with routing "router"`, NOT_RETRYABLE.CONFLICT);
   try {
     const attached = await ctx.call(`workers.domains.update ${args.hostname} → ${args.script}`, () =>
       ctx.cf.workers.domains.update({ account_id: args.accountId, zone_id: args.zoneId, hostname: args.hostname, service: args.script }),
     );
     return { id: attached.id, status: 'attached' };
   } catch (err) {
-    // A DNS record of someone else's at the hostname: the operator decides, not the deploy.
+    // A DNS record of the operator's at the hostname (409 100117): the operator decides, not the deploy.
     if (err instanceof ApplicationFailure && err.type === NOT_RETRYABLE.CONFLICT) {
       throw ApplicationFailure.nonRetryable(`${args.hostname}: ${err.message}; remove the hostname's DNS record (a Workers custom domain makes its own) or deploy with routing "router"`, NOT_RETRYABLE.CONFLICT);
     }
@@ -68,7 +70,7 @@ export async function restoreWorkerDomain(ctx: Ctx, args: RestoreWorkerDomainArg
     return;
   }
   if (found?.service === args.previous.service) return;
-  await ctx.call(`workers.domains.update ${args.hostname} → ${args.previous.service}`, () =>
-    ctx.cf.workers.domains.update({ account_id: args.accountId, zone_id: args.zoneId, hostname: args.hostname, service: args.previous!.service }),
-  );
+  // Moving a hostname between Workers needs `override_existing_origin` (else 409 100116); the SDK's type lacks it.
+  const body = { account_id: args.accountId, zone_id: args.zoneId, hostname: args.hostname, service: args.previous.service, override_existing_origin: true };
+  await ctx.call(`workers.domains.update ${args.hostname} → ${args.previous.service}`, () => ctx.cf.workers.domains.update(body as Parameters<typeof ctx.cf.workers.domains.update>[0]));
 }

@@ -29,6 +29,18 @@ describe('requiredPermissions', () => {
     expect(steps).toEqual(['preflight', 'trigger-deployment', 'poll-deployment', 'write-metadata', 'flip-active']);
   });
 
+  it('a Workers deploy needs Workers Scripts Write for its upload and its flip; native routing adds the custom domain', async () => {
+    const router = requiredPermissions({ source: 'workers', dns: true, customDomain: false, workersRouting: 'router' });
+    const groups = (step: string, steps = router) => [...new Set(steps.find((s) => s.step === step)?.operations.flatMap((o) => o.anyOf) ?? [])];
+    expect(router.map((s) => s.step)).toEqual(['preflight', 'trigger-deployment', 'dns', 'write-metadata', 'flip-active']);
+    expect(groups('trigger-deployment')).toContain('Workers Scripts Write');
+    expect(router.find((s) => s.step === 'flip-active')?.operations.map((o) => o.operationId)).toContain('worker-deployments-create-deployment');
+    const native = requiredPermissions({ source: 'workers', dns: false, customDomain: false, workersRouting: 'native' });
+    expect(native.map((s) => s.step)).toEqual(['preflight', 'trigger-deployment', 'write-metadata', 'flip-active', 'custom-domain']);
+    expect(native.find((s) => s.step === 'custom-domain')?.operations.map((o) => o.operationId)).toEqual(['workers.domains.list', 'workers.domains.update', 'workers.domains.delete']);
+    expect(groups('custom-domain', native).length).toBeGreaterThan(0);
+  });
+
   it('asks Direct Upload for the upload token, and nothing for the JWT-authorised assets calls', () => {
     const trigger = requiredPermissions({ source: 'direct-upload', dns: false, customDomain: false }).find(
       (s) => s.step === 'trigger-deployment',

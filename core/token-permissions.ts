@@ -43,6 +43,8 @@ export interface DeployPermissionOptions {
   customDomain: boolean;
   /** Also deploy/initialise the router Worker. */
   routerDeploy?: boolean;
+  /** A `workers` deploy's routing: `native` also attaches the hostname as the Worker's custom domain. */
+  workersRouting?: 'router' | 'native';
 }
 
 /** One schema operation a step calls, with the groups that allow it (any one suffices). */
@@ -71,10 +73,19 @@ function stepOperations(options: DeployPermissionOptions): [RunbookStep, string[
         ? [
             'worker-subdomain-get-subdomain',
             'worker-versions-list-versions',
+            'worker-script-update-create-assets-upload-session',
+            // Authorised by the upload session's JWT, not by a token group: listed so the step is complete.
+            'worker-assets-upload',
+            // A KV binding without an id gets the app's own namespace.
+            'workers-kv-namespace-list-namespaces',
+            'workers-kv-namespace-create-a-namespace',
             // The first version of a Worker is a script upload; later ones are version uploads.
             'worker-script-upload-worker-module',
             'worker-deployments-list-deployments',
             'worker-versions-upload-version',
+            // Version URLs answer with previews on.
+            'worker-script-get-subdomain',
+            'worker-script-post-subdomain',
           ]
         : options.source === 'git'
         ? ['pages-deployment-create-deployment']
@@ -113,7 +124,12 @@ function stepOperations(options: DeployPermissionOptions): [RunbookStep, string[
     'workers-kv-namespace-read-key-value-pair',
     'workers-kv-namespace-delete-key-value-pair',
   ];
-  steps.push(['write-metadata', kv], ['flip-active', kv]);
+  // A Worker's flip also moves its Cloudflare deployment to the live version.
+  const workerDeploy = options.source === 'workers' ? ['worker-deployments-list-deployments', 'worker-versions-list-versions', 'worker-deployments-create-deployment'] : [];
+  steps.push(['write-metadata', kv], ['flip-active', [...kv, ...workerDeploy]]);
+  if (options.source === 'workers' && options.workersRouting === 'native') {
+    steps.push(['custom-domain', ['workers.domains.list', 'workers.domains.update', 'workers.domains.delete']]);
+  }
   if (options.routerDeploy === true) {
     steps.push([
       'router',
