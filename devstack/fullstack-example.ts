@@ -13,6 +13,8 @@ const SOURCES = ['app', 'public', 'middleware.js', 'next.config.js', 'open-next.
 
 /** A finished Workers build of a copy of the full-stack example. */
 export interface FullstackBuild {
+  /** The built app: its wrangler.jsonc and OpenNext's `.open-next/` (what `wrangler deploy` takes). */
+  appDir: string;
   /** The bundle folder (`nextdeploy-workers.json`, the Worker's modules, `assets/`). */
   bundleDir: string;
   hash: string;
@@ -29,15 +31,15 @@ export async function buildFullstackExample(options: { log?: (line: string) => v
   const hash = hashSources(FULLSTACK_APP_DIR, 'workers', SOURCES);
   const appDir = path.join(root, `fullstack-${hash}`);
   const bundleDir = path.join(appDir, 'bundle');
-  const complete = () => existsSync(path.join(bundleDir, WORKERS_BUNDLE_FILE));
+  const complete = () => existsSync(path.join(bundleDir, WORKERS_BUNDLE_FILE)) && existsSync(path.join(appDir, '.open-next', 'worker.js'));
   if (complete()) {
     const now = new Date();
     utimesSync(appDir, now, now);
-    return { bundleDir, hash, cached: true };
+    return { appDir, bundleDir, hash, cached: true };
   }
   mkdirSync(root, { recursive: true });
   return withFileLock(path.join(root, 'build.lock'), async () => {
-    if (complete()) return { bundleDir, hash, cached: true };
+    if (complete()) return { appDir, bundleDir, hash, cached: true };
     options.log?.('Building the full-stack example for Workers (opennextjs-cloudflare build examples/fullstack-app)...');
     const work = `${appDir}.tmp-${process.pid}`;
     rmSync(work, { recursive: true, force: true });
@@ -51,11 +53,12 @@ export async function buildFullstackExample(options: { log?: (line: string) => v
       rmSync(work, { recursive: true, force: true });
       throw err;
     }
-    // The bundle is all a deploy reads; the build's own folders are large.
-    for (const scratch of ['.next', '.open-next', 'node_modules']) rmSync(path.join(work, scratch), { recursive: true, force: true });
+    // The bundle is what a deploy reads; `.open-next` stays for `wrangler deploy` of the same
+    // build (the tests compare the two); `.next` is large and read by nothing after the build.
+    for (const scratch of ['.next', 'node_modules']) rmSync(path.join(work, scratch), { recursive: true, force: true });
     rmSync(appDir, { recursive: true, force: true });
     renameSync(work, appDir);
     pruneBuilds(root, appDir);
-    return { bundleDir, hash, cached: false };
+    return { appDir, bundleDir, hash, cached: false };
   });
 }
