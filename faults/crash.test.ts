@@ -84,9 +84,12 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
         // retry), Cloudflare's deployment serves v1, and no DNS record was made through the API.
         const marked = facts.workerVersionsOf('v1');
         expect.soft(marked.length, `${step}: Worker versions of v1`).toBe(1);
-        expect.soft(stack.cf.state().workerDomains.filter((d) => d.hostname === hostFor(app)).map((d) => d.service), `${step}: custom domains`).toEqual([scriptFor(app)]);
-        expect.soft(facts.dnsRecords.filter((r) => r.record.type === 'CNAME'), `${step}: CNAME records`).toEqual([]);
-        expect.soft((await stack.cf.edgeRequest(hostFor(app), '/')).body, `${step}: served page`).toContain(`${app} v1`);
+        const host = inputs.get(step)!.hostname;
+        expect.soft(stack.cf.state().workerDomains.filter((d) => d.hostname === host).map((d) => d.service), `${step}: custom domains`).toEqual([scriptFor(app)]);
+        expect.soft(stack.cf.state().dnsRecords.filter((r) => r.record.name === host && r.record.type === 'CNAME'), `${step}: CNAME records`).toEqual([]);
+        // Cloudflare's routing, not the router's: the Worker answers, with no router header.
+        const served = await stack.cf.edgeRequest(host, '/');
+        expect.soft([served.body.includes(`<h1>${app} v1</h1>`), served.headers['x-nextdeploy-version']], `${step}: served page`).toEqual([true, undefined]);
       } else if (kind === 'workers') {
         // The Worker has one version, carrying the marker (the held first upload, found by the
         // retry), and the live route table pins it; no Pages deployment and no Pages custom
@@ -110,7 +113,7 @@ describe('a worker SIGKILLed while each runbook step runs', () => {
       }
       expect.soft(facts.versions?.filter((v) => v.version === 'v1').map((v) => v.state), `${step}: versions list`).toEqual(['live']);
       expect.soft(facts.active?.version, `${step}: live version`).toBe('v1');
-      expect.soft(await servedVersion(stack, app, 'v1'), `${step}: served version`).toBe('v1');
+      expect.soft(await servedVersion(stack, app, 'v1', undefined, inputs.get(step)!.hostname), `${step}: served version`).toBe('v1');
     }
     const dnsCreates = appliedMutations(stack.cf, /\/dns_records$/).filter((m) => m.method === 'POST');
     // One record per app whose deploy has a DNS step (a custom domain's record is Cloudflare's).

@@ -35,6 +35,14 @@ export function hostFor(app: string): string {
   return `${app}.apps.nextdeploy.test`;
 }
 
+/**
+ * The hostname of an app with Cloudflare-native routing: outside the router's `*.apps.` route,
+ * since a zone route runs before a Workers custom domain (on Cloudflare and at the local edge).
+ */
+export function nativeHostFor(app: string): string {
+  return `${app}.nextdeploy.test`;
+}
+
 /** A small static build with the version in it, written under the stack's temp folder. */
 export function writeBuild(stack: FaultStack, app: string, version: string): string {
   const dir = path.join(stack.dir, 'builds', app, version);
@@ -97,7 +105,7 @@ export function testDeployInput(stack: FaultStack, app: string, options: TestDep
         ? { type: 'git', branch: 'main' }
         : { type: 'directory', path: writeBuild(stack, app, version), branch: 'main' },
     metadata: { app, version, defaultTarget: `https://${origin}`, routes: { '/about': `https://${origin}/about` } },
-    hostname: hostFor(app),
+    hostname: options.source === 'workers-native' ? nativeHostFor(app) : hostFor(app),
     ...(workers ? { customDomain: { enabled: false } } : {}),
     checks: { paths: ['/', '/about'], requestTimeoutMs: 5_000, propagationWindowMs: 15_000, retryIntervalMs: 200, ...options.checks },
     timing: {
@@ -187,12 +195,12 @@ export async function deployFacts(stack: FaultStack, app: string, project = FAUL
  * The version the router serves for an app, waiting up to `timeoutMs` for `expected`: the router
  * keeps a compiled table per isolate for up to ISOLATE_CACHE_MS (1 s), so a flip shows shortly after.
  */
-export async function servedVersion(stack: FaultStack, app: string, expected: string, timeoutMs = 10_000): Promise<string | undefined> {
+export async function servedVersion(stack: FaultStack, app: string, expected: string, timeoutMs = 10_000, host = hostFor(app)): Promise<string | undefined> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const res = await stack.cf.edgeRequest(hostFor(app), '/');
-    // Through the router the header says; a natively routed Worker answers `<app> <version>` itself.
-    const served = (res.headers['x-nextdeploy-version'] as string | undefined) ?? new RegExp(`^${app} (\\S+)$`).exec(res.body.trim())?.[1];
+    const res = await stack.cf.edgeRequest(host, '/');
+    // Through the router the header says; natively routed, the page itself (`<h1><app> <version></h1>`).
+    const served = (res.headers['x-nextdeploy-version'] as string | undefined) ?? new RegExp(`<h1>${app} (\\S+)</h1>`).exec(res.body)?.[1];
     if (served === expected || Date.now() > deadline) return served;
     await new Promise((r) => setTimeout(r, 200));
   }

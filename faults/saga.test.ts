@@ -9,7 +9,7 @@ import { cloudflareClient } from '../client/cloudflare.ts';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import { DEPLOY_STEPS, type DeployStepName } from '../workflows/deploy-steps.ts';
 import type { DeployInput } from '../core/deploy-input.ts';
-import { deployFacts, hostFor, inputForStep, outcome, servedVersion, sourceKindOf, startDeploy, testDeployInput, waitForProgress, type TestDeployOptions } from './deploys.ts';
+import { deployFacts, hostFor, inputForStep, nativeHostFor, outcome, servedVersion, sourceKindOf, startDeploy, testDeployInput, waitForProgress, type TestDeployOptions } from './deploys.ts';
 import { startFaultStack, type FaultStack } from './harness.ts';
 import { holdInStep } from './holds.ts';
 import { scanForToken } from './secrets.ts';
@@ -31,6 +31,8 @@ async function surface(app: string) {
   return {
     dns: facts.dnsRecords.map((r) => ({ type: r.record.type, content: r.record.content, proxied: r.record.proxied })),
     domains: facts.domains.map((d) => d.project_name),
+    // Native routing's hostname: the Worker it is the custom domain of.
+    workerDomains: stack.cf.state().workerDomains.filter((d) => d.hostname === nativeHostFor(app)).map((d) => d.service),
     live: facts.active?.version ?? null,
   };
 }
@@ -123,7 +125,7 @@ describe('the workflow cancelled in each runbook step', () => {
     const v2 = facts.versions?.filter((v) => v.version === 'v2').map((v) => v.state) ?? [];
     expect(v2.every((s) => s === 'failed')).toBe(true);
     expect(facts.versions?.find((v) => v.version === 'v1')?.state).toBe('live');
-    expect(await servedVersion(stack, app, 'v1')).toBe('v1');
+    expect(await servedVersion(stack, app, 'v1', undefined, input.hostname)).toBe('v1');
   });
 
   it('no history, log or captured output holds the token', async () => {
