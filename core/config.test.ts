@@ -44,6 +44,15 @@ describe('nextdeploy.config.json', () => {
     expect(problemsOf({ ...valid, apps: { app123: { hostnme: 'x' } } })[0]).toMatch(/^apps\.app123: .*hostnme/);
   });
 
+  it('a natively routed Workers app answers outside the router\'s apps. route, which would run first', () => {
+    const native = parseConfig({ ...valid, apps: { shop: { target: 'workers', routing: 'native' } } });
+    expect(resolveApp(native, 'shop')).toMatchObject({ hostname: 'shop.example.com', routing: 'native' });
+    expect(problemsOf({ ...valid, apps: { shop: { target: 'workers', routing: 'native', hostname: 'shop.apps.example.com' } } })[0]).toMatch(
+      /^apps\.shop\.hostname: "shop\.apps\.example\.com" is under apps\.example\.com, where the router's route answers first; with routing "native" use a name outside it, e\.g\. "shop\.example\.com"/,
+    );
+    expect(problemsOf({ ...valid, apps: { site: { target: 'pages', routing: 'native' } } })[0]).toMatch(/^apps\.site\.routing: "native" is a Workers app's/);
+  });
+
   it('refuses a hostname outside the zone (no hijacking another domain)', () => {
     expect(problemsOf({ ...valid, apps: { app123: { hostname: 'app123.evil.com' } } })[0]).toMatch(/^apps\.app123\.hostname: "app123\.evil\.com" is outside the zone example\.com/);
   });

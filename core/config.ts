@@ -200,6 +200,13 @@ export function parseConfig(merged: unknown, source = CONFIG_FILE_NAME): Nextdep
     if (entry.hostname && !insideDomain(entry.hostname, config.baseDomain)) {
       problems.push(`apps.${app}.hostname: "${entry.hostname}" is outside the zone ${config.baseDomain}; use a name under it, e.g. "${app}.${appsDomain(config)}" (fix it in ${source})`);
     }
+    if (entry.routing === 'native') {
+      if (entry.target === 'pages') problems.push(`apps.${app}.routing: "native" is a Workers app's; drop it or set target to "workers" (fix it in ${source})`);
+      // On Cloudflare a zone route runs before a Workers custom domain: the router's would take it.
+      if (entry.hostname && insideDomain(entry.hostname, appsDomain(config))) {
+        problems.push(`apps.${app}.hostname: "${entry.hostname}" is under ${appsDomain(config)}, where the router's route answers first; with routing "native" use a name outside it, e.g. "${app}.${config.baseDomain}" (fix it in ${source})`);
+      }
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems, source);
   return config;
@@ -248,7 +255,8 @@ export function resolveApp(config: NextdeployConfig, app: string, options: { all
   }
   return {
     app,
-    hostname: entry?.hostname ?? `${app}.${appsDomain(config)}`,
+    // A natively routed app answers outside the router's `apps.` route (which would run first).
+    hostname: entry?.hostname ?? (entry?.routing === 'native' ? `${app}.${config.baseDomain}` : `${app}.${appsDomain(config)}`),
     pagesProject: entry?.pagesProject ?? config.pagesProject,
     buildDir: entry?.buildDir,
     nextDir: entry?.nextDir,

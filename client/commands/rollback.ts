@@ -77,7 +77,8 @@ export const rollbackCommand = defineCommand({
           checks: {
             hostname: resolved.hostname,
             paths: resolved.checkPaths,
-            expectVersionHeader: true,
+            // A natively routed Worker answers without the router's x-nextdeploy-version.
+            expectVersionHeader: resolved.routing !== 'native',
             requestTimeoutMs: target.config.timeouts.checkSeconds * 1000,
             propagationWindowMs: target.mode === 'embedded' ? 30_000 : 90_000,
             retryIntervalMs: target.mode === 'embedded' ? 500 : 5_000,
