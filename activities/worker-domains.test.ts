@@ -33,22 +33,23 @@ beforeAll(async () => {
 });
 
 describe('a Worker custom domain for native routing', () => {
-  it('attaches once: a retry or a redeploy finds it attached', async () => {
+  it('attaches once: a retry or a redeploy gets the same custom domain back', async () => {
     const first = await activities.attachWorkerDomain(args('shop.nextdeploy.test', 'shop'));
     expect(first.status).toBe('attached');
-    expect(await activities.attachWorkerDomain(args('shop.nextdeploy.test', 'shop'))).toEqual({ id: first.id, status: 'already attached' });
+    expect(await activities.attachWorkerDomain(args('shop.nextdeploy.test', 'shop'))).toEqual({ id: first.id, status: 'attached' });
+    expect(domainsAt('shop.nextdeploy.test')).toEqual(['shop']);
     expect(await servedBy('shop.nextdeploy.test')).toBe('shop');
   });
 
   it('refuses a hostname that is another Worker\'s, or that has a DNS record of its own, naming what to do', async () => {
     const taken = await failureOf(activities.attachWorkerDomain(args('shop.nextdeploy.test', 'other')));
     expect(taken.type).toBe(NOT_RETRYABLE.CONFLICT);
-    expect(taken.message).toContain('custom domain of Worker shop');
+    expect(taken.message).toContain('is the custom domain of another Worker');
     const client = (await import('./cloudflare.ts')).createCloudflareClient({ apiToken: cf.token, baseURL: cf.apiBaseUrl });
     await client.dns.records.create({ zone_id: cf.zone.id, type: 'CNAME', name: 'legacy.nextdeploy.test', content: 'legacy.example.net', proxied: false, ttl: 300 });
     const recorded = await failureOf(activities.attachWorkerDomain(args('legacy.nextdeploy.test', 'shop')));
     expect(recorded.type).toBe(NOT_RETRYABLE.CONFLICT);
-    expect(recorded.message).toContain('remove the hostname');
+    expect(recorded.message).toContain('has a DNS record of its own');
     expect(domainsAt('legacy.nextdeploy.test')).toEqual([]);
   });
 

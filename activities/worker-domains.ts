@@ -5,6 +5,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { NOT_RETRYABLE } from '../core/failures.ts';
 import type { Ctx } from './context.ts';
+import { cloudflareCode, httpStatus } from './errors.ts';
 
 /** Arguments of {@link attachWorkerDomain} and {@link findWorkerDomain}. */
 export interface WorkerDomainArgs {
@@ -40,25 +41,26 @@ export async function findWorkerDomain(ctx: Ctx, args: Pick<WorkerDomainArgs, 'a
   return found ? { service: found.service } : null;
 }
 
-/** Attaches the hostname to the app's Worker; a no-op when it already is (a retry, a redeploy). */
-export async function attachWorkerDomain(ctx: Ctx, args: WorkerDomainArgs): Promise<{ id: string; status: 'attached' | 'already attached' }> {
+/**
+ * Attaches the hostname to the app's Worker. The PUT is idempotent for the same hostname and
+ * Worker (a retry or a redeploy gets the same domain back), so it is always sent: no read first.
+ */
+export async function attachWorkerDomain(ctx: Ctx, args: WorkerDomainArgs): Promise<{ id: string; status: 'attached' }> {
   ctx.checkAccount(args.accountId);
-  const [found] = await domainsAt(ctx, args.accountId, args.hostname);
-  if (found?.service === args.script) return { id: found.id, status: 'already attached' };
-  // Taking a hostname from another Worker is the operator's decision, not a deploy's.
-  if (found) throw ApplicationFailure.nonRetryable(`${args.hostname} is the custom domain of Worker ${found.service}; detach it there first, or deploy with routing "router"`, NOT_RETRYABLE.CONFLICT);
-  try {
-    const attached = await ctx.call(`workers.domains.update ${args.hostname} → ${args.script}`, () =>
-      ctx.cf.workers.domains.update({ account_id: args.accountId, zone_id: args.zoneId, hostname: args.hostname, service: args.script }),
-    );
-    return { id: attached.id, status: 'attached' };
-  } catch (err) {
-    // A DNS record of the operator's at the hostname (409 100117): the operator decides, not the deploy.
-    if (err instanceof ApplicationFailure && err.type === NOT_RETRYABLE.CONFLICT) {
-      throw ApplicationFailure.nonRetryable(`${args.hostname}: ${err.message}; remove the hostname's DNS record (a Workers custom domain makes its own) or deploy with routing "router"`, NOT_RETRYABLE.CONFLICT);
+  const attached = await ctx.call(`workers.domains.update ${args.hostname} → ${args.script}`, async () => {
+    try {
+      return await ctx.cf.workers.domains.update({ account_id: args.accountId, zone_id: args.zoneId, hostname: args.hostname, service: args.script });
+    } catch (err) {
+      if (httpStatus(err) !== 409) throw err;
+      // 100116: another Worker's custom domain; 100117: a DNS record of the operator's. Either is the operator's decision.
+      const why =
+        cloudflareCode(err) === 100116
+          ? 'is the custom domain of another Worker; detach it there first'
+          : 'has a DNS record of its own; remove it (a Workers custom domain makes its own)';
+      throw ApplicationFailure.nonRetryable(`${args.hostname} ${why}, or deploy with routing "router"`, NOT_RETRYABLE.CONFLICT);
     }
-    throw err;
-  }
+  });
+  return { id: attached.id, status: 'attached' };
 }
 
 /** Compensation: the hostname back to the Worker it served before, or detached when it served none. */
