@@ -9,7 +9,8 @@ import { formatZodIssues } from '../core/metadata.ts';
 import type { Ctx } from './context.ts';
 import { heartbeat } from './context.ts';
 import { buckets, collectAssets, type AssetFile } from './direct-upload.ts';
-import { httpStatus } from './errors.ts';
+import { listItems, type NumberedPage } from './paging.ts';
+import { servingVersions } from './worker-deployments.ts';
 import type { TriggeredDeployment } from './pages.ts';
 
 /** Arguments of {@link uploadWorkerVersion}. */
@@ -89,24 +90,16 @@ interface VersionLike {
 /** The version an earlier attempt uploaded (it carries the marker); null when there is none or no script yet. */
 async function findVersion(ctx: Ctx, args: WorkerUploadArgs): Promise<VersionLike | null | 'no-script'> {
   const { script } = args.source;
-  const perPage = 100;
-  type Page = { getPaginatedItems(): VersionLike[]; getNextPage(): Promise<Page> };
   const marked = (v: VersionLike) => ((v as { metadata?: { annotations?: Record<string, string> } }).metadata?.annotations ?? v.annotations)?.['workers/message'] === args.marker;
-  let page: Page;
   try {
-    page = (await ctx.cf.workers.scripts.versions.list(script, { account_id: args.accountId, per_page: perPage })) as unknown as Page;
+    return await ctx.call(`workers.scripts.versions.list ${script}`, async () => {
+      const versions = ctx.cf.workers.scripts.versions.list(script, { account_id: args.accountId, per_page: 100 }) as unknown as PromiseLike<NumberedPage<VersionLike>>;
+      for await (const v of listItems(versions)) if (marked(v)) return v;
+      return null;
+    });
   } catch (err) {
-    if (httpStatus(err) === 404) return 'no-script';
-    return ctx.call(`workers.scripts.versions.list ${script}`, () => Promise.reject(err));
-  }
-  for (;;) {
-    const items = page.getPaginatedItems();
-    const hit = items.find(marked);
-    if (hit) return hit;
-    // A short page is the last one: the SDK's iterator would ask for one more, empty page.
-    if (items.length < perPage) return null;
-    const current = page;
-    page = await ctx.call(`workers.scripts.versions.list ${script}`, () => current.getNextPage());
+    if (err instanceof ApplicationFailure && err.type === NOT_RETRYABLE.NOT_FOUND) return 'no-script';
+    throw err;
   }
 }
 
@@ -194,12 +187,8 @@ async function checkSubdomain(ctx: Ctx, accountId: string, subdomain: string): P
 
 /** The version the script's deployment serves (after a script upload, the one it just made). */
 async function deployedVersion(ctx: Ctx, accountId: string, script: string): Promise<string> {
-  // The answer is `result.deployments`, not the `result.items` the SDK's page type walks: read the page itself.
-  const page = (await ctx.call(`workers.scripts.deployments.list ${script}`, () =>
-    ctx.cf.workers.scripts.deployments.list(script, { account_id: accountId }),
-  )) as unknown as { result?: { deployments?: { versions: { version_id: string; percentage: number }[] }[] } };
-  const deployments = page.result?.deployments ?? [];
-  const newest = deployments[0]?.versions.find((v) => v.percentage === 100) ?? deployments[0]?.versions[0];
+  const serving = await servingVersions(ctx, accountId, script);
+  const newest = serving.find((v) => v.percentage === 100) ?? serving[0];
   if (!newest) throw ApplicationFailure.create({ type: NOT_RETRYABLE.CLOUDFLARE_ERROR, message: `script ${script} was uploaded but has no deployment`, nonRetryable: false });
   return newest.version_id;
 }
@@ -234,14 +223,11 @@ async function uploadAssets(ctx: Ctx, accountId: string, script: string, assets:
 
 /** The namespace titled `title` (a binding's own, made on the first deploy and kept after). */
 async function ensureKvNamespace(ctx: Ctx, accountId: string, title: string): Promise<string> {
-  let page = await ctx.call('kv.namespaces.list', () => ctx.cf.kv.namespaces.list({ account_id: accountId, per_page: 100 }));
-  for (;;) {
-    const hit = page.getPaginatedItems().find((ns) => ns.title === title);
-    if (hit) return hit.id;
-    if (!page.hasNextPage()) break;
-    const current = page;
-    page = await ctx.call('kv.namespaces.list', () => current.getNextPage());
-  }
+  const found = await ctx.call('kv.namespaces.list', async () => {
+    for await (const ns of listItems(ctx.cf.kv.namespaces.list({ account_id: accountId, per_page: 100 }))) if (ns.title === title) return ns.id;
+    return null;
+  });
+  if (found) return found;
   const made = await ctx.call(`kv.namespaces.create ${title}`, () => ctx.cf.kv.namespaces.create({ account_id: accountId, title }));
   ctx.log('made a KV namespace for a binding of the Worker', { title, id: made.id });
   return made.id;
