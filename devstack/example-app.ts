@@ -43,7 +43,7 @@ export function hashSources(appDir: string, versionLabel: string, entries: reado
 const KEEP_BUILDS = 8;
 
 /** Removes half-built folders of dead builds and all but the newest builds in `root`. */
-export function pruneBuilds(root: string, keep: string): void {
+function pruneBuilds(root: string, keep: string): void {
   // Half-built folders of builds whose process died.
   for (const entry of readdirSync(root)) {
     const pid = Number(/\.tmp-(\d+)$/.exec(entry)?.[1] ?? 0);
@@ -57,58 +57,86 @@ export function pruneBuilds(root: string, keep: string): void {
 }
 
 /**
- * Runs `next build` on a copy of the example app in `.nextdeploy/example-builds/<hash>/`, unless
- * a build of the same sources and version label is already there. A build is finished in a
- * temporary folder and renamed into place, so a build someone reads or uploads never changes.
- * `versionLabel` is baked into every page (`NEXTDEPLOY_VERSION`), so a deploy is visibly new.
- * Offline: telemetry off, no fonts or images fetched.
+ * A build kept in `.nextdeploy/example-builds/<name>/` (beside the repository, one per checkout,
+ * whatever NEXTDEPLOY_STATE_DIR says): reused when `complete` says so, else made by `build` in a
+ * temporary copy of `sources` from `sourceDir` and renamed into place, so a build someone reads
+ * or uploads never changes. One build at a time: two at once would only do the same work twice
+ * on a small machine.
+ */
+export async function cachedExampleBuild(options: {
+  name: string;
+  sourceDir: string;
+  sources: readonly string[];
+  complete: (dir: string) => boolean;
+  build: (work: string) => Promise<void>;
+  /** Called when a build is about to run (not for a cached one). */
+  starting?: () => void;
+}): Promise<{ dir: string; cached: boolean }> {
+  const root = path.join(PROJECT_ROOT, '.nextdeploy', 'example-builds');
+  const dir = path.join(root, options.name);
+  if (options.complete(dir)) {
+    // Recently used builds survive pruning.
+    const now = new Date();
+    utimesSync(dir, now, now);
+    return { dir, cached: true };
+  }
+  mkdirSync(root, { recursive: true });
+  return withFileLock(path.join(root, 'build.lock'), async () => {
+    if (options.complete(dir)) return { dir, cached: true };
+    options.starting?.();
+    const work = `${dir}.tmp-${process.pid}`;
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work, { recursive: true });
+    for (const entry of options.sources) {
+      if (existsSync(path.join(options.sourceDir, entry))) cpSync(path.join(options.sourceDir, entry), path.join(work, entry), { recursive: true });
+    }
+    try {
+      await options.build(work);
+    } catch (err) {
+      rmSync(work, { recursive: true, force: true });
+      throw err;
+    }
+    // An incomplete earlier build of the same sources (e.g. from an older layout) makes way.
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(work, dir);
+    pruneBuilds(root, dir);
+    return { dir, cached: false };
+  });
+}
+
+/**
+ * Runs `next build` on a copy of the example app ({@link cachedExampleBuild}, named by the hash of
+ * its sources and version label). `versionLabel` is baked into every page (`NEXTDEPLOY_VERSION`),
+ * so a deploy is visibly new. Offline: telemetry off, no fonts or images fetched.
  */
 export async function buildExampleApp(options: { versionLabel?: string; log?: (line: string) => void } = {}): Promise<ExampleBuild> {
   const versionLabel = options.versionLabel ?? 'dev';
-  // Beside the repository (one per checkout), whatever NEXTDEPLOY_STATE_DIR says.
-  const root = path.join(PROJECT_ROOT, '.nextdeploy', 'example-builds');
   const hash = hashSources(EXAMPLE_APP_DIR, versionLabel);
-  const appDir = path.join(root, hash);
-  const result = (cached: boolean): ExampleBuild => ({ appDir, nextDir: path.join(appDir, '.next'), outDir: path.join(appDir, 'out'), hash, cached });
-  const complete = () => existsSync(path.join(appDir, 'out', 'index.html')) && existsSync(path.join(appDir, '.next', 'routes-manifest.json'));
-  if (complete()) {
-    // Recently used builds survive pruning.
-    const now = new Date();
-    utimesSync(appDir, now, now);
-    return result(true);
-  }
-  // One build at a time: two at once would only do the same work twice on a small machine.
-  return withFileLock(path.join(root, 'build.lock'), async () => {
-    if (complete()) return result(true);
-    options.log?.(`Building the example app (next build examples/next-app, version ${versionLabel})...`);
-    const work = `${appDir}.tmp-${process.pid}`;
-    rmSync(work, { recursive: true, force: true });
-    mkdirSync(work, { recursive: true });
-    for (const entry of SOURCE_ENTRIES) {
-      if (existsSync(path.join(EXAMPLE_APP_DIR, entry))) cpSync(path.join(EXAMPLE_APP_DIR, entry), path.join(work, entry), { recursive: true });
-    }
-    const nextBin = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
-    const output: Buffer[] = [];
-    const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, [nextBin, 'build', work], {
-        cwd: PROJECT_ROOT,
-        env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXTDEPLOY_VERSION: versionLabel },
-        stdio: ['ignore', 'pipe', 'pipe'],
+  const { dir: appDir, cached } = await cachedExampleBuild({
+    name: hash,
+    sourceDir: EXAMPLE_APP_DIR,
+    sources: SOURCE_ENTRIES,
+    complete: (dir) => existsSync(path.join(dir, 'out', 'index.html')) && existsSync(path.join(dir, '.next', 'routes-manifest.json')),
+    starting: () => options.log?.(`Building the example app (next build examples/next-app, version ${versionLabel})...`),
+    build: async (work) => {
+      const nextBin = path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+      const output: Buffer[] = [];
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, [nextBin, 'build', work], {
+          cwd: PROJECT_ROOT,
+          env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1', NEXTDEPLOY_VERSION: versionLabel },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        child.stdout.on('data', (d: Buffer) => output.push(d));
+        child.stderr.on('data', (d: Buffer) => output.push(d));
+        child.on('error', reject);
+        child.on('exit', resolve);
       });
-      child.stdout.on('data', (d: Buffer) => output.push(d));
-      child.stderr.on('data', (d: Buffer) => output.push(d));
-      child.on('error', reject);
-      child.on('exit', resolve);
-    });
-    if (code !== 0) {
-      rmSync(work, { recursive: true, force: true });
-      throw new Error(`next build of the example app failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`);
-    }
-    rmSync(path.join(work, '.next', 'cache'), { recursive: true, force: true });
-    renameSync(work, appDir);
-    pruneBuilds(root, appDir);
-    return result(false);
+      if (code !== 0) throw new Error(`next build of the example app failed (exit ${code}):\n${Buffer.concat(output).toString('utf8').slice(-4000)}`);
+      rmSync(path.join(work, '.next', 'cache'), { recursive: true, force: true });
+    },
   });
+  return { appDir, nextDir: path.join(appDir, '.next'), outDir: path.join(appDir, 'out'), hash, cached };
 }
 
 /**
