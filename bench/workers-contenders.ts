@@ -12,7 +12,7 @@ import { createActivities, createCloudflareClient } from '../activities/index.ts
 import type { LocalCloudflare } from '../cf-local/index.ts';
 import { LOCAL_WORKERS_SUBDOMAIN } from '../cf-local/index.ts';
 import { runWrangler, type WranglerRun } from '../cf-local/wrangler-cli.ts';
-import { versionHost, WORKERS_BUNDLE_FILE, type WorkersBundle } from '../core/workers-bundle.ts';
+import { versionHost, WORKERS_BUNDLE_FILE, workersBundleSchema, type WorkersBundle } from '../core/workers-bundle.ts';
 
 export type Contender = 'wrangler' | 'nextdeploy';
 export const CONTENDERS: Contender[] = ['wrangler', 'nextdeploy'];
@@ -22,7 +22,8 @@ export const SCRIPTS: Record<Contender, string> = { wrangler: 'bench-wrangler', 
 
 
 export function readBundle(bundleDir: string): WorkersBundle {
-  const bundle = JSON.parse(readFileSync(path.join(bundleDir, WORKERS_BUNDLE_FILE), 'utf8')) as WorkersBundle;
+  // The same schema the upload activity reads it with: both contenders get a valid bundle.
+  const bundle = workersBundleSchema.parse(JSON.parse(readFileSync(path.join(bundleDir, WORKERS_BUNDLE_FILE), 'utf8')));
   // One module is what OpenNext's bundle is; more would need wrangler `rules` to send the same set.
   if (bundle.modules.length !== 1 || !bundle.assetsDir) throw new Error(`${bundleDir}: the bench mirrors a one-module bundle with assets`);
   return bundle;
