@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', '.nextdeploy/**', 'examples/**/node_modules/**'],
+    exclude: ['node_modules/**', '.nextdeploy/**', 'examples/**/node_modules/**', 'cluster/**'],
     globalSetup: ['./devstack/vitest-global-setup.ts'],
     setupFiles: ['./devstack/quiet-runtime.ts'],
     testTimeout: 120_000,

@@ -14,6 +14,11 @@ export interface EmbeddedStackOptions {
   /** Environment for the worker when the target is `api` (its token and base URL come from here). */
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /**
+   * Run Temporal as a cluster instead of the dev server: the Temporal server built from source on
+   * PostgreSQL (state in `.nextdeploy/cluster`), its Web UI, and this many workers.
+   */
+  cluster?: { workers: number };
 }
 
 /** A running stack: its recorded info and how to stop all of it. */
@@ -45,7 +50,7 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
             router: { adminToken: readOrCreateSecret(paths.routerAdminToken) },
           }
         : false,
-      temporal: { log },
+      temporal: options.cluster ? false : { log },
     },
     async ({ cloudflare: started, temporal, onStop }) => {
       dropSignalHandlersAddedSince(signalHandlersBefore);
@@ -68,28 +73,45 @@ export async function startEmbeddedStack(options: EmbeddedStackOptions): Promise
         // The app hostnames are not in DNS: the worker's checks connect to the local edge.
         workerCloudflare = { apiBaseUrl: cf.apiBaseUrl, tokenFile: paths.localToken, edgeConnectTo: started.edgeHost, accountId: cf.accountId, zoneId: cf.zone.id };
       }
-      const server = temporal!.server;
-      const worker = await spawnWorker({
-        temporalAddress: server.address,
-        namespace: server.namespace,
-        ...(workerCloudflare ? { cloudflare: workerCloudflare } : {}),
-        baseEnv: options.env ?? process.env,
-        logFile: path.join(paths.logs, 'worker.log'),
-      });
-      onStop(() => worker.stop());
+      let server: StackInfo['temporal'];
+      if (options.cluster) {
+        // Loaded here: only `npm run cluster` needs the Go-built server and PostgreSQL.
+        const { startTemporalCluster } = await import('../cluster/cluster.ts');
+        const cluster = await startTemporalCluster({ dir: path.join(stateDir(), 'cluster'), log });
+        onStop(() => cluster.stop());
+        server = { address: cluster.server.address, namespace: cluster.server.namespace, uiUrl: cluster.ui!.url, pid: cluster.server.pid };
+      } else {
+        const dev = temporal!.server;
+        server = { address: dev.address, namespace: dev.namespace, uiUrl: dev.uiUrl, pid: dev.pid };
+      }
+      const workers = [];
+      for (let i = 1; i <= (options.cluster?.workers ?? 1); i++) {
+        const worker = await spawnWorker({
+          temporalAddress: server.address,
+          namespace: server.namespace,
+          ...(workerCloudflare ? { cloudflare: workerCloudflare } : {}),
+          baseEnv: options.env ?? process.env,
+          logFile: path.join(paths.logs, i === 1 ? 'worker.log' : `worker-${i}.log`),
+        });
+        onStop(() => worker.stop());
+        workers.push(worker);
+      }
+      const worker = workers[0]!;
       const info: StackInfo = {
         schema: 1,
         pid: process.pid,
         mode: options.mode,
         cloudflareTarget: options.cloudflareTarget,
         startedAt: new Date().toISOString(),
-        temporal: { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, pid: server.pid },
+        temporal: server,
         cloudflare,
         worker: { pid: worker.pid, taskQueue: TASK_QUEUE },
         logDir: paths.logs,
       };
       writeStackInfo(info);
-      return { info, workerExited: worker.exited.then((code) => (typeof code === 'number' ? code : null)) };
+      // Any worker's crash ends the stack, as the one worker's does without a cluster.
+      const workerExited = Promise.race(workers.map((w) => w.exited.then((code) => (typeof code === 'number' ? code : null))));
+      return { info, workerExited };
     },
     (err) => log(`stack: stopping a component failed: ${err.message}`),
   );

@@ -12,11 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client } from '@temporalio/client';
 import type { LocalCloudflare, LocalCloudflareOptions } from '../cf-local/index.ts';
 import { KV_NAMESPACE_TITLE } from '../router-worker/provision.ts';
 import { startStack } from '../devstack/stack.ts';
-import type { RunningDevServer } from '../devstack/temporal-dev-server.ts';
+import { Client, Connection } from '@temporalio/client';
 import { spawnWorker, type WorkerProcess, type WorkerProcessOptions } from '../devstack/worker-process.ts';
 import { startEdgeProxy, type EdgeProxy } from './edge-proxy.ts';
 
@@ -27,8 +26,11 @@ export const FAULT_KV_TITLE = KV_NAMESPACE_TITLE;
 
 /** Options of {@link startFaultStack}. */
 export interface FaultStackOptions {
-  /** Start a Temporal dev server (default true). */
-  temporal?: boolean;
+  /**
+   * Start a Temporal dev server (default true), or use this running Temporal instead (the
+   * cluster test's server on PostgreSQL, cluster/cluster.ts).
+   */
+  temporal?: boolean | TemporalEndpoint;
   /** Emulator delays (default: short ones so a deploy takes about a second). */
   timing?: LocalCloudflareOptions['timing'];
   /**
@@ -43,10 +45,17 @@ export interface FaultStackOptions {
   projects?: string[];
 }
 
+/** A Temporal frontend the stack's workers and client use; `pid` is the server process (for CPU figures). */
+export interface TemporalEndpoint {
+  address: string;
+  namespace: string;
+  readonly pid: number;
+}
+
 /** A running stack; everything it started stops in {@link FaultStack.stop}. */
 export interface FaultStack {
   cf: LocalCloudflare;
-  temporal: RunningDevServer | undefined;
+  temporal: TemporalEndpoint | undefined;
   /** A client of the dev server (throws when started without Temporal). */
   client(): Client;
   /** The token every deploy uses: distinctive, so the secrets scan can look for it. */
@@ -102,19 +111,25 @@ export async function startFaultStack(options: FaultStackOptions = {}): Promise<
           projects: [FAULT_PROJECT, ...(options.projects ?? [])],
           router: { adminToken },
         },
-        temporal: (options.temporal ?? true) ? { dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined } : false,
+        temporal: (options.temporal ?? true) === true ? { dbFilename: false, logFile: path.join(dir, 'logs', 'temporal.log'), log: () => undefined } : false,
       },
       async ({ cloudflare, onStop }) => {
         const edge = await startEdgeProxy(cloudflare!.cf.edgeUrl);
         onStop(() => edge.stop());
+        let external: { client: Client } | undefined;
+        if (typeof options.temporal === 'object') {
+          const connection = await Connection.connect({ address: options.temporal.address });
+          onStop(() => connection.close());
+          external = { client: new Client({ connection, namespace: options.temporal.namespace }) };
+        }
         onStop(() => Promise.all(workers.map((w) => w.stop())));
-        return { edge };
+        return { edge, external };
       },
     );
     const { cf, kvNamespaceId } = stack.cloudflare!;
     const { edge } = stack;
-    const temporal = stack.temporal?.server;
-    const client = stack.temporal?.client;
+    const temporal: TemporalEndpoint | undefined = typeof options.temporal === 'object' ? options.temporal : stack.temporal?.server;
+    const client = stack.external?.client ?? stack.temporal?.client;
     return {
       cf,
       temporal,

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.ts';
+import { clusterCommand } from './cluster.ts';
 import { devCommand } from './dev.ts';
 import { initCommand } from './init.ts';
 import { metadataCommand } from './metadata.ts';
@@ -9,4 +10,4 @@ import { startDeployCommand } from './start-deploy.ts';
 import { validateTokenCommand } from './validate-token.ts';
 
 /** The one command registry: every command the CLI has, in the order `--help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [startDeployCommand, rollbackCommand, statusCommand, validateTokenCommand, initCommand, metadataCommand, devCommand, stopCommand];
+export const COMMANDS: readonly CliCommand[] = [startDeployCommand, rollbackCommand, statusCommand, validateTokenCommand, initCommand, metadataCommand, devCommand, clusterCommand, stopCommand];
